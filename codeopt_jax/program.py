@@ -1,0 +1,49 @@
+"""The program the agent rewrites: a libcst module, and stable node ids inside it.
+
+A *program* is the part of a problem file the agent may change: its imports,
+helper definitions and the target function (see `corpus/README.md`). Rewrites
+and the tokenizer agree on one numbering of its nodes: the index of a node in
+`preorder(module)`, a deterministic pre-order walk over `node.children`. That
+index is a *node id*; a rewrite site is a node id, and the tokenizer maps node
+ids to token positions, which is how the action mask lines up with the tokens.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+
+class ProgramError(ValueError):
+    """Source that cannot be parsed as a Python module."""
+
+
+def parse_program(source: str) -> cst.Module:
+    """Parses source into a libcst module; raises ProgramError on bad syntax."""
+    try:
+        return cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
+        raise ProgramError(f"not valid Python: {str(exc).splitlines()[0]}") from None
+
+
+def preorder(module: cst.CSTNode) -> list[cst.CSTNode]:
+    """All nodes of the tree in pre-order (parent before children, children in order)."""
+    order: list[cst.CSTNode] = []
+    stack = [module]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(reversed(node.children))
+    return order
+
+
+def node_ids(module: cst.CSTNode) -> dict[cst.CSTNode, int]:
+    """Maps each node (by identity) to its node id, its index in `preorder`."""
+    return {node: index for index, node in enumerate(preorder(module))}
+
+
+def node_by_id(module: cst.CSTNode, node_id: int) -> cst.CSTNode:
+    """The node with this id; raises IndexError when the id is out of range."""
+    order = preorder(module)
+    if not 0 <= node_id < len(order):
+        raise IndexError(f"node id {node_id} out of range (program has {len(order)} nodes)")
+    return order[node_id]

@@ -1,0 +1,100 @@
+"""Correctness checks run inside a worker: counted asserts and output comparison."""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any, Callable
+
+TALLY_NAME = "__codeopt_assert__"
+
+
+class _CountAsserts(ast.NodeTransformer):
+    """Rewrites `assert test, msg` inside `check` into `__codeopt_assert__(lambda: test)`."""
+
+    def __init__(self) -> None:
+        self.inside_check = False
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        if node.name != "check" or self.inside_check:
+            return self.generic_visit(node) if self.inside_check else node
+        self.inside_check = True
+        self.generic_visit(node)
+        self.inside_check = False
+        return node
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST:
+        thunk = ast.Lambda(args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[],
+                                              kw_defaults=[], defaults=[]), body=node.test)
+        call = ast.Call(func=ast.Name(TALLY_NAME, ast.Load()), args=[thunk], keywords=[])
+        return ast.copy_location(ast.Expr(call), node)
+
+
+def compile_counting(source: str, filename: str):
+    """Compiles a problem file so each assert in `check` is counted, not fatal.
+
+    Falls back to the plain code object when the transform does not compile (e.g. an
+    assert using a walrus on a comprehension variable); then a check counts as one test.
+    Returns (code, counted: bool).
+    """
+    tree = ast.parse(source, filename=filename)
+    try:
+        counted = ast.fix_missing_locations(_CountAsserts().visit(tree))
+        return compile(counted, filename, "exec"), True
+    except (SyntaxError, ValueError):
+        return compile(source, filename, "exec"), False
+
+
+class AssertTally:
+    """Callable installed as `__codeopt_assert__`: counts passes, remembers the first failure."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+        self.total = 0
+        self.first_failure: str = ""
+        self.first_exception: BaseException | None = None
+
+    def __call__(self, thunk: Callable[[], Any]) -> None:
+        self.total += 1
+        try:
+            ok = thunk()
+        except Exception as exc:  # the candidate raised inside an assert expression
+            if self.first_exception is None:
+                self.first_exception = exc
+            if not self.first_failure:
+                self.first_failure = f"assert #{self.total} raised {type(exc).__name__}: {exc}"
+            return
+        if ok:
+            self.passed += 1
+        elif not self.first_failure:
+            self.first_failure = f"assert #{self.total} failed"
+
+
+def same_output(expected: Any, actual: Any, rel_tol: float = 1e-9, depth: int = 0) -> bool:
+    """Equality that also requires matching types; floats compare with a tolerance."""
+    if depth > 50:
+        return expected == actual
+    if isinstance(expected, float) and isinstance(actual, float):
+        if math.isnan(expected) and math.isnan(actual):
+            return True
+        return math.isclose(expected, actual, rel_tol=rel_tol, abs_tol=1e-12)
+    if type(expected) is not type(actual):
+        return False
+    if isinstance(expected, (list, tuple)):
+        return len(expected) == len(actual) and all(
+            same_output(e, a, rel_tol, depth + 1) for e, a in zip(expected, actual))
+    if isinstance(expected, dict):
+        return expected.keys() == actual.keys() and all(
+            same_output(expected[k], actual[k], rel_tol, depth + 1) for k in expected)
+    try:
+        return bool(expected == actual)
+    except Exception:
+        return False
+
+
+def short_repr(value: Any, limit: int = 160) -> str:
+    try:
+        text = repr(value)
+    except Exception as exc:
+        text = f"<unrepresentable {type(value).__name__}: {exc}>"
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,156 @@
+"""Frozen, pickleable records that cross the trainer / worker boundary.
+
+Workers answer in JSON (never pickle: a hostile candidate owns the worker process, and
+unpickling its bytes could run code in the trainer). The parent turns the JSON into a
+`ScoreRecord` with `record_from_fields`, which never raises: malformed answers become
+a `crash` record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Mapping
+
+OK = "ok"
+SYNTAX_ERROR = "syntax_error"
+TEST_FAILURE = "test_failure"
+EXCEPTION = "exception"
+TIMEOUT = "timeout"
+CRASH = "crash"
+MEMORY_LIMIT = "memory_limit"
+OUTPUT_LIMIT = "output_limit"
+STATUSES = (OK, SYNTAX_ERROR, TEST_FAILURE, EXCEPTION, TIMEOUT, CRASH, MEMORY_LIMIT, OUTPUT_LIMIT)
+
+# Differential check outcomes.
+MATCH = "match"
+MISMATCH = "mismatch"
+DIFF_ERROR = "error"
+SKIPPED = "skipped"
+DIFFERENTIAL_RESULTS = (MATCH, MISMATCH, DIFF_ERROR, SKIPPED)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreOptions:
+    """What to measure for a candidate (part of the cache key).
+
+    Attributes:
+      tests: run the problem's `check(candidate)`.
+      differential: compare candidate and original outputs on the workload calls.
+      timing: paired, interleaved timing against the original (only for valid candidates).
+      opcount: executed bytecode instructions on one workload pass (deterministic).
+      timing_rounds: number of (original, candidate) pairs; the speedup is their median ratio.
+      timing_min_seconds: the loop count is calibrated so one measurement lasts at least this.
+    """
+
+    tests: bool = True
+    differential: bool = True
+    timing: bool = False
+    opcount: bool = False
+    timing_rounds: int = 7
+    timing_min_seconds: float = 0.005
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class StaticMetrics:
+    """Static size and complexity of a program (no execution)."""
+
+    tokens: int
+    ast_nodes: int
+    complexity: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreRecord:
+    """Everything the scoring service learned about one candidate.
+
+    `speedup` is original time / candidate time (> 1 is faster), the median of the paired
+    ratios; `speedup_low` / `speedup_high` are their 25th / 75th percentiles and
+    `speedup_cv` their coefficient of variation. `op_count` / `op_count_original` are
+    executed bytecode instructions over one workload pass. Unmeasured fields are None.
+    """
+
+    status: str
+    detail: str = ""
+    traceback: str = ""
+    tests_passed: int = 0
+    tests_total: int = 0
+    differential: str = SKIPPED
+    speedup: float | None = None
+    speedup_low: float | None = None
+    speedup_high: float | None = None
+    speedup_cv: float | None = None
+    time_original: float | None = None
+    time_candidate: float | None = None
+    timing_loops: int | None = None
+    op_count: int | None = None
+    op_count_original: int | None = None
+    static: StaticMetrics | None = None
+    output: str = ""
+    problem_error: str = ""
+    cached: bool = False
+    worker_seconds: float = 0.0
+
+    @property
+    def valid(self) -> bool:
+        """Runs, passes its tests and does not differ from the original."""
+        return self.status == OK and self.differential in (MATCH, SKIPPED)
+
+    @property
+    def op_ratio(self) -> float | None:
+        """op_count / op_count_original (< 1 means fewer executed instructions)."""
+        if self.op_count is None or not self.op_count_original:
+            return None
+        return self.op_count / self.op_count_original
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_FLOAT_FIELDS = ("speedup", "speedup_low", "speedup_high", "speedup_cv", "time_original",
+                 "time_candidate")
+_INT_FIELDS = ("tests_passed", "tests_total", "timing_loops", "op_count", "op_count_original")
+_STR_FIELDS = ("detail", "traceback", "output", "problem_error")
+_MAX_TEXT = 4000
+
+
+def failure(status: str, detail: str, **extra: Any) -> ScoreRecord:
+    """A record for a candidate that could not be scored normally."""
+    return ScoreRecord(status=status, detail=detail[:_MAX_TEXT], **extra)
+
+
+def _static_from_fields(value: Any) -> StaticMetrics | None:
+    if not isinstance(value, Mapping):
+        return None
+    numbers = [value.get(name) for name in ("tokens", "ast_nodes", "complexity")]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers):
+        return None
+    return StaticMetrics(*numbers)
+
+
+def record_from_fields(fields: Any) -> ScoreRecord:
+    """Builds a ScoreRecord from a worker's JSON answer; never raises."""
+    if not isinstance(fields, Mapping) or fields.get("status") not in STATUSES:
+        return failure(CRASH, "worker sent a malformed result")
+    values: dict[str, Any] = {"status": fields["status"], "static": _static_from_fields(fields.get("static"))}
+    differential = fields.get("differential", SKIPPED)
+    values["differential"] = differential if differential in DIFFERENTIAL_RESULTS else DIFF_ERROR
+    for name in _FLOAT_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            values[name] = float(value)
+    for name in _INT_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            values[name] = value
+    for name in _STR_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, str):
+            values[name] = value[:_MAX_TEXT]
+    seconds = fields.get("worker_seconds")
+    if isinstance(seconds, (int, float)) and math.isfinite(seconds):
+        values["worker_seconds"] = float(seconds)
+    return ScoreRecord(**values)

@@ -1,0 +1,318 @@
+"""The scoring worker: a separate interpreter that runs untrusted candidates.
+
+Started by `pool.WorkerPool` as `python -m codeopt_jax.scoring.worker` (a fresh
+interpreter: nothing is forked from the trainer, JAX included). It confines itself
+(`sandbox`), says `ready`, then answers jobs read from its job pipe. Before each phase
+of a job it announces the phase and its time budget, so the pool can enforce a
+wall-clock deadline per phase and kill the worker when one passes.
+
+Jobs (JSON):
+  {"kind": "ping"}                                   -> {"kind": "pong"}
+  {"kind": "evaluate", "problem": {...}, "candidate": SOURCE, "options": {...}}
+                                                     -> {"kind": "result", "fields": {...}}
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import copy
+import gc
+import hashlib
+import os
+import resource
+import sys
+import time
+import traceback
+from collections import OrderedDict
+from typing import Any
+
+from codeopt_jax.scoring import checks, measure, protocol, records, sandbox
+from codeopt_jax.scoring.static import static_metrics
+
+_MAX_PROBLEM_STATES = 64
+_LOAD_BUDGET = 20.0
+_TESTS_BUDGET = 10.0
+
+
+class _Failure(Exception):
+    """Ends a job early with a given status."""
+
+    def __init__(self, status: str, detail: str, **extra: Any):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.extra = extra
+
+
+class ProblemState:
+    """A problem loaded in this worker: harness namespace, workload calls, expected outputs."""
+
+    def __init__(self, problem: dict[str, Any]):
+        self.name = problem["name"]
+        self.entry_point = problem["entry_point"]
+        filename = f"<problem {self.name}>"
+        try:
+            code, self.counted = checks.compile_counting(problem["source"], filename)
+            self.namespace: dict[str, Any] = {"__name__": f"problem_{self.name}",
+                                              "__builtins__": builtins}
+            exec(code, self.namespace)
+        except Exception as exc:
+            raise _Failure(records.EXCEPTION, f"problem file raised {type(exc).__name__}: {exc}",
+                           problem_error=f"problem file raised {type(exc).__name__}: {exc}") from None
+        self.original = self.namespace.get(self.entry_point)
+        if not callable(self.original):
+            raise self._problem_error(f"no function {self.entry_point!r}")
+        try:
+            calls = self.namespace["workload"]()
+        except Exception as exc:
+            raise self._problem_error(f"workload() raised {type(exc).__name__}: {exc}") from None
+        if not isinstance(calls, list) or not calls or not all(isinstance(c, tuple) for c in calls):
+            raise self._problem_error("workload() must return a non-empty list of argument tuples")
+        self.calls = calls
+        self.pristine = copy.deepcopy(calls)
+        start = time.perf_counter()
+        try:
+            self.expected = [self.original(*copy.deepcopy(args)) for args in calls]
+            self.expected_time = time.perf_counter() - start
+            self.expected_time_single = measure.run_pass(self.original, calls, 1)
+        except Exception as exc:
+            raise self._problem_error(
+                f"the original {self.entry_point}() raised {type(exc).__name__} on the workload: {exc}"
+            ) from None
+        if calls != self.pristine:
+            raise self._problem_error(f"the original {self.entry_point}() mutates its arguments")
+        self.op_count: int | None = None
+        self.check_time = self._time_original_check()
+
+    def _time_original_check(self) -> float:
+        """Seconds the original takes through `check` (sets the tests deadline)."""
+        self.namespace[checks.TALLY_NAME] = checks.AssertTally()
+        start = time.perf_counter()
+        try:
+            self.namespace["check"](self.original)
+        except Exception:
+            pass  # reported when the original itself is scored
+        return time.perf_counter() - start
+
+    def _problem_error(self, message: str) -> _Failure:
+        return _Failure(records.EXCEPTION, message, problem_error=message)
+
+    def original_op_count(self) -> int:
+        if self.op_count is None:
+            self.op_count = measure.OpcodeCounter().run(self.original, copy.deepcopy(self.pristine))
+        return self.op_count
+
+
+class Worker:
+    """Job loop state: cached problems, the output streams, the integrity baseline."""
+
+    def __init__(self, result_fd: int, output_chars: int):
+        self.result_fd = result_fd
+        self.output_chars = output_chars
+        self.problems: OrderedDict[str, ProblemState] = OrderedDict()
+        self.integrity = sandbox.Integrity()
+
+    def announce(self, phase: str, budget: float) -> None:
+        protocol.write_message(self.result_fd, {"kind": "phase", "phase": phase, "budget": budget})
+
+    def problem_state(self, problem: dict[str, Any]) -> ProblemState:
+        key = problem["name"] + ":" + hashlib.sha1(problem["source"].encode()).hexdigest()
+        if key in self.problems:
+            self.problems.move_to_end(key)
+            return self.problems[key]
+        self.announce("load", _LOAD_BUDGET)
+        state = ProblemState(problem)
+        self.problems[key] = state
+        while len(self.problems) > _MAX_PROBLEM_STATES:
+            self.problems.popitem(last=False)
+        return state
+
+    def evaluate(self, problem: dict[str, Any], candidate: str, options: dict[str, Any]) -> dict[str, Any]:
+        """Scores one candidate; always returns a fields dict, never raises."""
+        start = time.perf_counter()
+        stdout = self.stdout = sandbox.CappedStream(self.output_chars)
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = stdout
+        fields: dict[str, Any] = {"status": records.OK}
+        static = static_metrics(candidate)
+        if static is not None:
+            fields["static"] = {"tokens": static.tokens, "ast_nodes": static.ast_nodes,
+                                "complexity": static.complexity}
+        try:
+            self._evaluate(problem, candidate, options, fields)
+        except _Failure as failure:
+            fields.update(status=failure.status, detail=failure.detail, **failure.extra)
+        except sandbox.OutputLimitExceeded as exc:
+            fields.update(status=records.OUTPUT_LIMIT, detail=str(exc))
+        except MemoryError:
+            fields.update(status=records.MEMORY_LIMIT, detail="candidate exceeded the memory limit")
+        except BaseException as exc:  # a bug here must still produce a record
+            fields.update(status=records.EXCEPTION, detail=f"{type(exc).__name__}: {exc}",
+                          traceback=traceback.format_exc()[-3000:])
+        finally:
+            sys.stdout, sys.stderr = saved
+        if stdout.exceeded:
+            fields.update(status=records.OUTPUT_LIMIT,
+                          detail=f"output exceeded {self.output_chars} characters")
+            for name in ("speedup", "op_count", "op_count_original", "time_candidate"):
+                fields.pop(name, None)
+        fields["output"] = stdout.getvalue()[-2000:]
+        fields["worker_seconds"] = time.perf_counter() - start
+        return fields
+
+    def _evaluate(self, problem: dict[str, Any], candidate: str, options: dict[str, Any],
+                  fields: dict[str, Any]) -> None:
+        state = self.problem_state(problem)
+        self.announce("tests", min(_TESTS_BUDGET, 3.0 + 50.0 * state.check_time))
+        function = self._load_candidate(candidate, state.entry_point)
+        if options.get("tests", True):
+            self._run_check(state, function, fields)
+        if options.get("differential", True):
+            self.announce("differential", 3.0 + 30.0 * state.expected_time)
+            time_candidate = self._differential(state, function, fields)
+        else:
+            time_candidate = None
+        valid = (fields["status"] == records.OK and fields.get("differential") != records.MISMATCH
+                 and not self.stdout.exceeded)
+        if valid and options.get("timing"):
+            self._timing(state, function, options, fields, time_candidate)
+        if valid and options.get("opcount"):
+            self.announce("opcount", 30.0 + 400.0 * state.expected_time)
+            counter = measure.OpcodeCounter()
+            fields["op_count"] = counter.run(function, copy.deepcopy(state.pristine))
+            fields["op_count_original"] = state.original_op_count()
+
+    def _load_candidate(self, candidate: str, entry_point: str):
+        try:
+            code = compile(candidate, "<candidate>", "exec")
+        except (SyntaxError, ValueError, OverflowError, RecursionError) as exc:
+            line = getattr(exc, "lineno", None)
+            where = f" at line {line}" if line else ""
+            raise _Failure(records.SYNTAX_ERROR, f"{type(exc).__name__}{where}: {exc}") from None
+        namespace: dict[str, Any] = {"__name__": "candidate", "__builtins__": builtins}
+        try:
+            exec(code, namespace)
+        except (MemoryError, sandbox.OutputLimitExceeded):
+            raise
+        except BaseException as exc:
+            raise _Failure(records.EXCEPTION, f"defining the candidate raised {type(exc).__name__}: {exc}",
+                           traceback=traceback.format_exc()[-3000:]) from None
+        function = namespace.get(entry_point)
+        if not callable(function):
+            raise _Failure(records.EXCEPTION, f"the candidate defines no function {entry_point!r}")
+        return function
+
+    def _run_check(self, state: ProblemState, function, fields: dict[str, Any]) -> None:
+        tally = checks.AssertTally()
+        state.namespace[checks.TALLY_NAME] = tally
+        try:
+            state.namespace["check"](function)
+        except (MemoryError, sandbox.OutputLimitExceeded):
+            raise
+        except AssertionError as exc:  # uncounted check (transform fell back)
+            tally.total += 1
+            tally.first_failure = tally.first_failure or f"assert failed: {exc}"
+        except BaseException as exc:
+            raise _Failure(records.EXCEPTION, f"check raised {type(exc).__name__}: {exc}",
+                           tests_passed=tally.passed, tests_total=max(tally.total, 1),
+                           traceback=traceback.format_exc()[-3000:]) from None
+        if not state.counted and not tally.first_failure:
+            tally.passed, tally.total = 1, 1
+        fields.update(tests_passed=tally.passed, tests_total=tally.total)
+        if tally.passed < tally.total:
+            exc = tally.first_exception
+            if exc is not None and isinstance(exc, MemoryError):
+                raise MemoryError
+            status = records.EXCEPTION if exc is not None else records.TEST_FAILURE
+            fields.update(status=status, detail=f"check: {tally.first_failure}")
+
+    def _differential(self, state: ProblemState, function, fields: dict[str, Any]) -> float | None:
+        """Compares outputs on the workload; returns the candidate's seconds per pass."""
+        elapsed = 0.0
+        for index, args in enumerate(state.pristine):
+            fresh = copy.deepcopy(args)
+            try:
+                start = time.perf_counter()
+                output = function(*fresh)
+                elapsed += time.perf_counter() - start
+            except (MemoryError, sandbox.OutputLimitExceeded):
+                raise
+            except BaseException as exc:
+                fields["differential"] = records.DIFF_ERROR
+                if fields["status"] == records.OK:
+                    fields.update(status=records.EXCEPTION,
+                                  detail=f"workload call {index} raised {type(exc).__name__}: {exc}",
+                                  traceback=traceback.format_exc()[-3000:])
+                return None
+            if fresh != args:
+                fields["differential"] = records.MISMATCH
+                fields.setdefault("detail", f"workload call {index}: the candidate mutates its arguments")
+                return None
+            if not checks.same_output(state.expected[index], output):
+                fields["differential"] = records.MISMATCH
+                fields.setdefault("detail", f"workload call {index}: expected "
+                                  f"{checks.short_repr(state.expected[index])}, got {checks.short_repr(output)}")
+                return None
+        fields["differential"] = records.MATCH
+        return elapsed
+
+    def _timing(self, state: ProblemState, function, options: dict[str, Any], fields: dict[str, Any],
+                time_candidate: float | None) -> None:
+        if time_candidate is None:
+            self.announce("timing-probe", 3.0 + 30.0 * state.expected_time)
+            time_candidate = measure.run_pass(function, state.calls, 1)
+        per_pass = max(min(state.expected_time_single, time_candidate), 1e-7)
+        loops = measure.calibrate_loops(per_pass, float(options.get("timing_min_seconds", 0.005)))
+        rounds = max(1, int(options.get("timing_rounds", 7)))
+        expected = rounds * loops * (state.expected_time_single + time_candidate)
+        self.announce("timing", 5.0 + 4.0 * expected)
+        result = measure.paired_timing(state.original, function, state.calls, rounds, loops)
+        fields.update(speedup=result.speedup, speedup_low=result.speedup_low,
+                      speedup_high=result.speedup_high, speedup_cv=result.speedup_cv,
+                      time_original=result.time_original, time_candidate=result.time_candidate,
+                      timing_loops=result.loops)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--job-fd", type=int, required=True)
+    parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--memory-mb", type=int, default=1024)
+    parser.add_argument("--file-mb", type=int, default=16)
+    parser.add_argument("--cpu-seconds", type=int, default=600)
+    parser.add_argument("--output-chars", type=int, default=65536)
+    args = parser.parse_args(argv)
+
+    sandbox.silence_standard_fds()
+    sys.dont_write_bytecode = True
+    sandbox.apply_resource_limits(args.memory_mb << 20, args.file_mb << 20, args.cpu_seconds)
+    sandbox.install_audit_hook()
+    gc.collect()
+    worker = Worker(args.result_fd, args.output_chars)
+    protocol.write_message(args.result_fd, {"kind": "ready", "pid": os.getpid()})
+    while True:
+        try:
+            job = protocol.read_message(args.job_fd)
+        except (EOFError, OSError, protocol.ProtocolError, ValueError):
+            return
+        kind = job.get("kind") if isinstance(job, dict) else None
+        if kind == "ping":
+            protocol.write_message(args.result_fd, {"kind": "pong"})
+            continue
+        if kind != "evaluate":
+            return
+        fields = worker.evaluate(job["problem"], job["candidate"], job.get("options", {}))
+        violations = worker.integrity.violations()
+        protocol.write_message(args.result_fd, {
+            "kind": "result", "fields": fields, "recycle": violations,
+            "cpu_seconds": _cpu_seconds()})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Thin absl-flag launchers: parse flags, build a config, call the library."""

@@ -1,0 +1,101 @@
+"""Benchmark of the scoring service (a benchmark, not a test: it prints figures).
+
+  python -m launch.bench_scoring [--workers 2] [--repeats 5] [--pairs 12]
+
+Prints:
+  * dispatch overhead per candidate with warm workers: a no-op message round trip, and
+    a full evaluate job with every phase switched off (goal: under 1 ms);
+  * candidates scored per second on distinct corpus candidates, for the RL setting
+    (tests + differential) and with op counting and with timing added;
+  * the spread of the paired speedup on the corpus's (original, reference) pairs: each
+    pair is measured `--repeats` times (fresh cache keys) and the coefficient of
+    variation of the repeated speedups is reported (goal: under 2% on an idle machine).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from absl import app, flags
+
+from codeopt_jax import corpus
+from codeopt_jax.scoring import ScoreOptions, ScoringService
+
+_ROOT = flags.DEFINE_string("root", "corpus", "Corpus folder.")
+_WORKERS = flags.DEFINE_integer("workers", 2, "Workers for the throughput figures.")
+_REPEATS = flags.DEFINE_integer("repeats", 5, "Repeated speedup measurements per pair.")
+_PAIRS = flags.DEFINE_integer("pairs", 12, "How many (original, reference) pairs to time (0 = all).")
+_ROUNDS = flags.DEFINE_integer("timing_rounds", 7, "Paired rounds per speedup measurement.")
+
+
+def _variant(program: str, tag: str) -> str:
+    """The same program with a distinct module-level constant, so the cache misses."""
+    return program + f"\n_BENCH_VARIANT = {tag!r}\n"
+
+
+def bench_dispatch(problem: corpus.Problem) -> None:
+    with ScoringService(num_workers=1) as service:
+        ping = service.pool.ping(2000)
+        nothing = ScoreOptions(tests=False, differential=False)
+        service.score(problem, _variant(problem.program, "warm"), nothing)
+        count = 300
+        start = time.perf_counter()
+        service.score_many([(problem, _variant(problem.program, f"d{i}")) for i in range(count)], nothing)
+        job = (time.perf_counter() - start) / count
+    print(f"dispatch overhead: round trip {ping * 1e3:.3f} ms/message; "
+          f"empty evaluate job {job * 1e3:.3f} ms/candidate (1 warm worker)")
+
+
+def bench_throughput(problems: list[corpus.Problem], workers: int) -> None:
+    settings = {
+        "tests+differential": ScoreOptions(),
+        "+opcount": ScoreOptions(opcount=True),
+        "+timing": ScoreOptions(timing=True, timing_rounds=_ROUNDS.value),
+    }
+    with ScoringService(num_workers=workers) as service:
+        service.score_many([(p, p.program) for p in problems], ScoreOptions())  # load problems in workers
+        for name, options in settings.items():
+            items = [(p, _variant(p.program, f"{name}{k}")) for k in range(2) for p in problems]
+            start = time.perf_counter()
+            service.score_many(items, options)
+            elapsed = time.perf_counter() - start
+            print(f"throughput [{name:18}]: {len(items) / elapsed:7.1f} candidates/s "
+                  f"({len(items)} candidates, {workers} workers)")
+
+
+def bench_spread(problems: list[corpus.Problem]) -> None:
+    pairs = [p for p in problems if p.reference_program]
+    if _PAIRS.value:
+        pairs = pairs[:_PAIRS.value]
+    options = ScoreOptions(timing=True, timing_rounds=_ROUNDS.value)
+    cvs, within = [], []
+    print(f"\npaired speedup spread over {len(pairs)} (original, reference) pairs, "
+          f"{_REPEATS.value} repeats each, 1 worker:")
+    print(f"  {'problem':30} {'median':>8} {'min':>8} {'max':>8} {'cv':>7}")
+    with ScoringService(num_workers=1) as service:
+        for problem in pairs:
+            items = [(problem, _variant(problem.reference_program, f"r{k}")) for k in range(_REPEATS.value)]
+            results = service.score_many(items, options)
+            speedups = [r.speedup for r in results if r.speedup]
+            within.extend(r.speedup_cv for r in results if r.speedup_cv is not None)
+            cv = statistics.pstdev(speedups) / statistics.fmean(speedups)
+            cvs.append(cv)
+            print(f"  {problem.name:30} {statistics.median(speedups):8.2f} {min(speedups):8.2f} "
+                  f"{max(speedups):8.2f} {cv * 100:6.2f}%")
+    print(f"median CV of the repeated speedup: {statistics.median(cvs) * 100:.2f}% "
+          f"(mean {statistics.fmean(cvs) * 100:.2f}%); median within-measurement CV of the "
+          f"paired ratios: {statistics.median(within) * 100:.2f}%")
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    problems = corpus.load_corpus(_ROOT.value)
+    print(f"{len(problems)} problems")
+    bench_dispatch(problems[0])
+    bench_throughput(problems, _WORKERS.value)
+    bench_spread(problems)
+
+
+if __name__ == "__main__":
+    app.run(main)
