@@ -32,4 +32,4 @@ def workload():
     import random
     rng = random.Random(103)
     states = ["done", "done", "done", "failed", "queued", "running", "cancelled"]
-    return [([rng.choice(states) for _ in range(10000)],) for _ in range(6)]
+    return [([rng.choice(states) for _ in range(10000)],) for _ in range(12)]

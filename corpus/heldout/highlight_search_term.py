@@ -35,4 +35,4 @@ def workload():
     import random
     rng = random.Random(118)
     vocab = ["Python", "python", "code", "Fast", "loop", "string", "the", "and", "PyThOn", "join"]
-    return [([rng.choice(vocab) for _ in range(3000)], "python") for _ in range(4)]
+    return [([rng.choice(vocab) for _ in range(3000)], "python") for _ in range(7)]

@@ -34,7 +34,7 @@ def workload():
     rng = random.Random(102)
     words = ["host", "port", "=", "8080", "#", "timeout", "retries", "name", "[server]"]
     calls = []
-    for _ in range(4):
+    for _ in range(7):
         lines = []
         for _ in range(5000):
             if rng.random() < 0.3:

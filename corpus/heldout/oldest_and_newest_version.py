@@ -34,5 +34,5 @@ def workload():
     rng = random.Random(114)
     return [
         ([(rng.randint(0, 5), rng.randint(0, 30), rng.randint(0, 50)) for _ in range(rng.randint(300, 900))],)
-        for _ in range(8)
+        for _ in range(16)
     ]

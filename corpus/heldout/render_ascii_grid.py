@@ -36,5 +36,5 @@ def workload():
     rng = random.Random(105)
     return [
         ([[rng.random() < 0.3 for _ in range(80)] for _ in range(60)],)
-        for _ in range(8)
+        for _ in range(12)
     ]

@@ -39,5 +39,5 @@ def workload():
     rng = random.Random(115)
     return [
         (rng.randint(0, 10000), [rng.randint(-500, 500) for _ in range(5000)])
-        for _ in range(4)
+        for _ in range(7)
     ]

@@ -7,12 +7,8 @@ ENTRY_POINT = "tally_ballots"
 def tally_ballots(ballots):
     tally = {}
     for choice in ballots:
-        if choice is None:
-            continue
-        if choice in tally:
-            tally[choice] += 1
-        else:
-            tally[choice] = 1
+        if choice is not None:
+            tally[choice] = tally.get(choice, 0) + 1
     return tally
 
 

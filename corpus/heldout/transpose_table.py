@@ -38,5 +38,5 @@ def workload():
     rng = random.Random(104)
     return [
         ([[rng.randint(-999, 999) for _ in range(40)] for _ in range(150)],)
-        for _ in range(4)
+        for _ in range(8)
     ]
