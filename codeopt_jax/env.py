@@ -1,0 +1,231 @@
+"""Batched host environment over programs, in the Jumanji / gymnax shape.
+
+  env = CodeOptEnv(EnvConfig(), reward_preset("opcount"), scoring_service)
+  timestep = env.reset(problems)            # B problems, one episode each
+  timestep = env.step(actions)              # actions [B] int, flat (see transitions.ProgramView)
+
+Observation: dict of `tokens`, `depth`, `parent`, `valid` [B, L] and `action_mask`
+[B, L*R+1] (STOP last, always legal). Reward r_t = Φ(s_{t+1}) − Φ(s_t) with Φ from
+`rewards.potential`, so an episode's return is Φ(final) (Φ(original) = 0). An episode
+ends at STOP, after `max_steps` rewrites, when no rewrite is legal, or (with
+`end_on_broken`) when a rewrite breaks the program. A finished slot stays finished:
+its later steps give reward 0, done True, and a mask that allows only STOP, so a
+fixed-horizon rollout of `max_steps` steps covers every episode.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import multiprocessing
+import signal
+import time
+from typing import Any, Sequence
+
+import numpy as np
+
+from codeopt_jax import transitions
+from codeopt_jax.corpus import Problem
+from codeopt_jax.rewards import RewardConfig, is_broken, potential
+from codeopt_jax.rewrites import ALL_RULES
+from codeopt_jax.scoring import ScoreRecord, ScoringService
+from codeopt_jax.scoring.cache import normalized_code
+
+OBSERVATION_KEYS = ("tokens", "depth", "parent", "valid")
+
+
+def _ignore_interrupts() -> None:
+    """Rewrite workers leave Ctrl-C to the trainer, which shuts them down."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvConfig:
+    """Environment settings."""
+
+    max_len: int = 256           # L: tokens per program seen by the policy
+    max_steps: int = 4           # T: rewrites per episode
+    allow_unsafe: bool = False   # let the agent use the deliberately unsafe mutations
+    end_on_broken: bool = True   # end the episode when a rewrite breaks the program
+    rewrite_workers: int = 0     # processes for parsing/rewriting (0 = in this process)
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeStep:
+    """observation: dict of [B, ...] arrays (action_mask included); reward [B] f32; done [B] bool."""
+
+    observation: dict[str, np.ndarray]
+    reward: np.ndarray
+    done: np.ndarray
+    info: tuple[dict[str, Any], ...]
+
+
+@dataclasses.dataclass
+class _Slot:
+    problem: Problem
+    original: ScoreRecord
+    original_code: str
+    view: transitions.ProgramView
+    record: ScoreRecord
+    phi: float = 0.0
+    steps: int = 0
+    done: bool = False
+    rules: tuple[str, ...] = ()
+    error: str = ""
+
+
+class CodeOptEnv:
+    """B parallel episodes, one per problem given to `reset`."""
+
+    def __init__(self, config: EnvConfig, reward: RewardConfig, scoring: ScoringService):
+        self.config = config
+        self.reward = reward
+        self.scoring = scoring
+        self.allowed = transitions.allowed_rules(config.allow_unsafe)
+        self.num_rules = len(ALL_RULES)
+        self.num_actions = config.max_len * self.num_rules + 1
+        self.stop_action = self.num_actions - 1
+        self.perf = {"rewrite_seconds": 0.0, "scoring_seconds": 0.0}
+        self.failed_rewrites = 0
+        self._slots: list[_Slot] = []
+        self._executor: concurrent.futures.Executor | None = None
+        if config.rewrite_workers > 0:
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                config.rewrite_workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_ignore_interrupts)
+
+    # -- helpers -------------------------------------------------------------
+
+    def _map(self, function, *argument_lists):
+        if self._executor is None:
+            return list(map(function, *argument_lists))
+        return list(self._executor.map(function, *argument_lists))
+
+    def _score(self, problems: Sequence[Problem], sources: Sequence[str]) -> list[ScoreRecord]:
+        start = time.perf_counter()
+        records = self.scoring.score_many(list(zip(problems, sources)), self.reward.score_options)
+        self.perf["scoring_seconds"] += time.perf_counter() - start
+        return records
+
+    def _phi(self, slot: _Slot, record: ScoreRecord, source: str) -> float:
+        if normalized_code(source) == slot.original_code:
+            return 0.0  # Φ(original) = 0 exactly, not a noisy self-timing
+        return potential(record, slot.original, self.reward)
+
+    def _timestep(self, rewards: np.ndarray) -> TimeStep:
+        views = [slot.view for slot in self._slots]
+        observation = {key: np.stack([getattr(v, key) for v in views]) for key in OBSERVATION_KEYS}
+        mask = np.stack([v.action_mask for v in views])
+        done = np.array([slot.done for slot in self._slots], dtype=bool)
+        mask[done] = False
+        mask[:, self.stop_action] = True
+        observation["action_mask"] = mask
+        info = tuple({"problem": s.problem.name, "source": s.view.source, "phi": s.phi, "record": s.record,
+                      "rules": s.rules, "steps": s.steps, "error": s.error} for s in self._slots)
+        return TimeStep(observation=observation, reward=rewards.astype(np.float32), done=done, info=info)
+
+    # -- API -----------------------------------------------------------------
+
+    @property
+    def original_records(self) -> list[ScoreRecord]:
+        """Score records of the current episodes' original programs."""
+        return [slot.original for slot in self._slots]
+
+    def reset(self, problems: Sequence[Problem]) -> TimeStep:
+        """Starts one episode per problem from its original program."""
+        if not problems:
+            raise ValueError("reset needs at least one problem")
+        start = time.perf_counter()
+        views = self._map(transitions.view_program, [p.program for p in problems],
+                          [self.config.max_len] * len(problems), [self.allowed] * len(problems))
+        self.perf["rewrite_seconds"] += time.perf_counter() - start
+        originals = self._score(problems, [p.program for p in problems])
+        self._slots = []
+        for problem, view, original in zip(problems, views, originals):
+            if not original.valid:
+                raise ValueError(f"{problem.path}: the original program fails its own checks "
+                                 f"({original.status}: {original.detail})")
+            self._slots.append(_Slot(problem=problem, original=original, view=view, record=original,
+                                     original_code=normalized_code(problem.program),
+                                     done=view.num_rewrites == 0))
+        return self._timestep(np.zeros(len(problems)))
+
+    def step(self, actions: np.ndarray) -> TimeStep:
+        """Applies one action per slot; returns rewards Φ(s') − Φ(s) and done flags."""
+        actions = np.asarray(actions).reshape(-1)
+        if actions.shape[0] != len(self._slots):
+            raise ValueError(f"expected {len(self._slots)} actions, got {actions.shape[0]}")
+        rewards = np.zeros(len(self._slots))
+        moving: list[tuple[int, int, int]] = []  # (slot index, node id, rule index)
+        for index, (slot, action) in enumerate(zip(self._slots, actions)):
+            if slot.done:
+                continue
+            decoded = transitions.decode(slot.view, int(action))
+            if decoded is None:
+                slot.done = True
+                continue
+            moving.append((index, *decoded))
+        if not moving:
+            return self._timestep(rewards)
+        start = time.perf_counter()
+        results = self._map(transitions.step_program,
+                            [self._slots[i].view.source for i, _, _ in moving],
+                            [node for _, node, _ in moving], [rule for _, _, rule in moving],
+                            [self.config.max_len] * len(moving), [self.allowed] * len(moving))
+        self.perf["rewrite_seconds"] += time.perf_counter() - start
+        changed = [(i, result) for (i, _, _), result in zip(moving, results) if result.view is not None]
+        records = self._score([self._slots[i].problem for i, _ in changed],
+                              [result.view.source for _, result in changed])
+        for (index, _, _), result in zip(moving, results):
+            slot = self._slots[index]
+            slot.steps += 1
+            slot.error = result.error
+            if result.view is None:
+                self.failed_rewrites += 1
+        for (index, result), record in zip(changed, records):
+            slot = self._slots[index]
+            phi = self._phi(slot, record, result.view.source)
+            rewards[index] = phi - slot.phi
+            slot.phi, slot.view, slot.record = phi, result.view, record
+            slot.rules = slot.rules + (result.rule,)
+            if self.config.end_on_broken and is_broken(record, self.reward):
+                slot.done = True
+        for slot in self._slots:
+            if slot.steps >= self.config.max_steps or slot.view.num_rewrites == 0:
+                slot.done = True
+        return self._timestep(rewards)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> "CodeOptEnv":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class SingleEnv:
+    """Gym-style wrapper around one problem: reset() -> (obs, info); step(a) -> (obs, r, terminated, truncated, info)."""
+
+    def __init__(self, problem: Problem, env: CodeOptEnv):
+        self.problem = problem
+        self.env = env
+
+    @staticmethod
+    def _unbatch(timestep: TimeStep) -> dict[str, np.ndarray]:
+        return {key: value[0] for key, value in timestep.observation.items()}
+
+    def reset(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        timestep = self.env.reset([self.problem])
+        return self._unbatch(timestep), timestep.info[0]
+
+    def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        timestep = self.env.step(np.array([action]))
+        info = timestep.info[0]
+        truncated = bool(timestep.done[0]) and info["steps"] >= self.env.config.max_steps \
+            and action != self.env.stop_action
+        terminated = bool(timestep.done[0]) and not truncated
+        return self._unbatch(timestep), float(timestep.reward[0]), terminated, truncated, info

@@ -1,0 +1,864 @@
+"""Static facts rules rely on: where names occur, how values are used, purity, liveness.
+
+Everything here is conservative: when in doubt an answer says "not read-only",
+"not pure", "not dead", so a rule that depends on it does not fire.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable
+
+import libcst as cst
+
+from codeopt_jax.rewrites.context import (COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES, ProgramContext)
+
+LOAD, STORE, DEL, DECL = "load", "store", "del", "decl"
+
+# Methods of builtin types that neither mutate the receiver nor have other effects.
+READ_ONLY_METHODS = frozenset({
+    "count", "index", "get", "keys", "values", "items", "copy", "lower", "upper", "strip", "lstrip",
+    "rstrip", "split", "rsplit", "splitlines", "join", "replace", "startswith", "endswith", "find",
+    "rfind", "rindex", "format", "isdigit", "isalpha", "isalnum", "isspace", "isupper", "islower",
+    "isnumeric", "isdecimal", "istitle", "isidentifier", "partition", "rpartition", "encode", "decode",
+    "casefold", "title", "capitalize", "swapcase", "zfill", "center", "ljust", "rjust", "removeprefix",
+    "removesuffix", "expandtabs", "union", "intersection", "difference", "symmetric_difference",
+    "issubset", "issuperset", "isdisjoint", "most_common", "bit_length", "conjugate", "hex",
+    "is_integer", "translate", "maketrans",
+})
+# Read-only methods whose result is (or views) part of the receiver, not a new value.
+ELEMENT_METHODS = frozenset({"get", "keys", "values", "items"})
+# Methods that only read their arguments.
+READ_ONLY_ARG_METHODS = frozenset({
+    "join", "extend", "update", "union", "intersection", "difference", "symmetric_difference",
+    "issubset", "issuperset", "isdisjoint", "count", "index", "startswith", "endswith", "find",
+    "rfind", "get", "format", "replace", "split", "strip", "lstrip", "rstrip", "partition",
+    "removeprefix", "removesuffix",
+})
+# Builtins that only read (iterate, measure, copy, hash) their arguments.
+READ_ONLY_CONSUMERS = frozenset({
+    "len", "sum", "min", "max", "sorted", "set", "frozenset", "tuple", "list", "any", "all", "enumerate",
+    "zip", "str", "repr", "isinstance", "reversed", "dict", "bool", "abs", "round", "int", "float", "hash",
+    "range", "ord", "chr", "divmod", "pow", "format",
+})
+# Builtins without side effects (their arguments' own methods aside).
+PURE_BUILTINS = frozenset({
+    "abs", "all", "any", "bool", "chr", "divmod", "enumerate", "float", "frozenset", "hash", "int",
+    "isinstance", "len", "list", "max", "min", "ord", "pow", "range", "repr", "reversed", "round", "set",
+    "sorted", "str", "sum", "tuple", "zip", "dict", "bin", "hex", "oct", "callable", "map", "filter",
+})
+HIGHER_ORDER_BUILTINS = frozenset({"sorted", "min", "max", "map", "filter"})
+PURE_MODULES = frozenset({"math", "operator", "cmath"})
+# Calls whose result is a new mutable object or a one-shot iterator.
+FRESH_RESULT_BUILTINS = frozenset({"list", "set", "dict", "sorted", "bytearray", "map", "filter", "zip",
+                                   "enumerate", "reversed", "iter", "vars"})
+FRESH_RESULT_METHODS = frozenset({"split", "rsplit", "splitlines", "copy"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a variable name: a load, store, del or global/nonlocal declaration."""
+
+    name: str
+    kind: str
+    node: cst.Name
+    nested: bool  # inside a def, lambda or class below the walk's root
+
+
+def target_names(target: cst.BaseExpression) -> list[str]:
+    """Names bound by an assignment / loop target (tuples and starred targets unpacked)."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: list[str] = []
+        for element in target.elements:
+            names.extend(target_names(element.value))
+        return names
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return []
+
+
+def _leftmost_name(node: cst.BaseExpression) -> cst.Name | None:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node if isinstance(node, cst.Name) else None
+
+
+def _param_list(params: cst.Parameters) -> list[cst.Param]:
+    found = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+    for extra in (params.star_arg, params.star_kwarg):
+        if isinstance(extra, cst.Param):
+            found.append(extra)
+    return found
+
+
+def param_names(params: cst.Parameters) -> list[str]:
+    return [p.name.value for p in _param_list(params)]
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.found: list[Occurrence] = []
+
+    def emit(self, name: cst.Name, kind: str, nested: bool, hidden: frozenset[str]) -> None:
+        if name.value not in hidden:
+            self.found.append(Occurrence(name.value, kind, name, nested))
+
+    def walk_all(self, nodes: Iterable[cst.CSTNode], kind: str, nested: bool, hidden: frozenset[str]) -> None:
+        for node in nodes:
+            self.walk(node, kind, nested, hidden)
+
+    def walk_params(self, params: cst.Parameters, nested: bool, hidden: frozenset[str]) -> None:
+        for param in _param_list(params):
+            if param.default is not None:
+                self.walk(param.default, LOAD, nested, hidden)
+            if param.annotation is not None:
+                self.walk(param.annotation.annotation, LOAD, nested, hidden)
+            self.emit(param.name, STORE, True, frozenset())
+
+    def walk_comprehension(self, node: cst.CSTNode, nested: bool, hidden: frozenset[str]) -> None:
+        fors: list[cst.CompFor] = []
+        comp_for: cst.CompFor | None = node.for_in
+        while comp_for is not None:
+            fors.append(comp_for)
+            comp_for = comp_for.inner_for_in
+        self.walk(fors[0].iter, LOAD, nested, hidden)
+        inner = hidden | frozenset(n for f in fors for n in target_names(f.target))
+        for index, comp_for in enumerate(fors):
+            self.walk(comp_for.target, STORE, nested, inner)
+            if index:
+                self.walk(comp_for.iter, LOAD, nested, inner)
+            for condition in comp_for.ifs:
+                self.walk(condition.test, LOAD, nested, inner)
+        if isinstance(node, cst.DictComp):
+            self.walk(node.key, LOAD, nested, inner)
+            self.walk(node.value, LOAD, nested, inner)
+        else:
+            self.walk(node.elt, LOAD, nested, inner)
+
+    def walk(self, node: cst.CSTNode, kind: str, nested: bool, hidden: frozenset[str]) -> None:
+        if isinstance(node, cst.Name):
+            self.emit(node, kind, nested, hidden)
+        elif isinstance(node, cst.Attribute):
+            self.walk(node.value, LOAD, nested, hidden)
+        elif isinstance(node, cst.Subscript):
+            self.walk(node.value, LOAD, nested, hidden)
+            self.walk_all(node.slice, LOAD, nested, hidden)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                self.walk(element.value, kind, nested, hidden)
+        elif isinstance(node, cst.StarredElement):
+            self.walk(node.value, kind, nested, hidden)
+        elif isinstance(node, cst.Assign):
+            self.walk(node.value, LOAD, nested, hidden)
+            for target in node.targets:
+                self.walk(target.target, STORE, nested, hidden)
+        elif isinstance(node, cst.AugAssign):
+            self.walk(node.value, LOAD, nested, hidden)
+            self.walk(node.target, LOAD, nested, hidden)
+            self.walk(node.target, STORE, nested, hidden)
+        elif isinstance(node, cst.AnnAssign):
+            self.walk(node.annotation.annotation, LOAD, nested, hidden)
+            if node.value is not None:
+                self.walk(node.value, LOAD, nested, hidden)
+            self.walk(node.target, STORE, nested, hidden)
+        elif isinstance(node, cst.For):
+            self.walk(node.iter, LOAD, nested, hidden)
+            self.walk(node.target, STORE, nested, hidden)
+            self.walk(node.body, LOAD, nested, hidden)
+            if node.orelse is not None:
+                self.walk(node.orelse, LOAD, nested, hidden)
+        elif isinstance(node, cst.NamedExpr):
+            self.walk(node.value, LOAD, nested, hidden)
+            self.walk(node.target, STORE, nested, hidden)
+        elif isinstance(node, cst.Del):
+            self.walk(node.target, DEL, nested, hidden)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            for item in node.names:
+                self.emit(item.name, DECL, nested, hidden)
+        elif isinstance(node, cst.Import):
+            for alias in node.names:
+                bound = alias.asname.name if alias.asname is not None else _leftmost_name(alias.name)
+                if isinstance(bound, cst.Name):
+                    self.emit(bound, STORE, nested, hidden)
+        elif isinstance(node, cst.ImportFrom):
+            if not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    bound = alias.asname.name if alias.asname is not None else alias.name
+                    if isinstance(bound, cst.Name):
+                        self.emit(bound, STORE, nested, hidden)
+        elif isinstance(node, cst.AsName):
+            self.walk(node.name, STORE, nested, hidden)
+        elif isinstance(node, cst.Call):
+            self.walk(node.func, LOAD, nested, hidden)
+            for arg in node.args:
+                self.walk(arg.value, LOAD, nested, hidden)
+        elif isinstance(node, COMPREHENSION_TYPES):
+            self.walk_comprehension(node, nested, hidden)
+        elif isinstance(node, cst.FunctionDef):
+            for decorator in node.decorators:
+                self.walk(decorator.decorator, LOAD, nested, hidden)
+            self.walk_params(node.params, nested, hidden)
+            if node.returns is not None:
+                self.walk(node.returns.annotation, LOAD, nested, hidden)
+            self.emit(node.name, STORE, nested, hidden)
+            self.walk(node.body, LOAD, True, hidden | frozenset(param_names(node.params)))
+        elif isinstance(node, cst.Lambda):
+            self.walk_params(node.params, nested, hidden)
+            self.walk(node.body, LOAD, True, hidden | frozenset(param_names(node.params)))
+        elif isinstance(node, cst.ClassDef):
+            for decorator in node.decorators:
+                self.walk(decorator.decorator, LOAD, nested, hidden)
+            for arg in list(node.bases) + list(node.keywords):
+                self.walk(arg.value, LOAD, nested, hidden)
+            self.emit(node.name, STORE, nested, hidden)
+            self.walk(node.body, LOAD, True, hidden)
+        else:
+            self.walk_all(node.children, LOAD, nested, hidden)
+
+
+def occurrences(root: cst.CSTNode, ctx: ProgramContext | None = None) -> list[Occurrence]:
+    """Every variable-name occurrence under root (attribute names and keywords excluded;
+    names bound only inside a comprehension are skipped)."""
+    key = ("occurrences", id(root))
+    if ctx is not None and key in ctx.cache:
+        return ctx.cache[key]
+    walker = _Walker()
+    walker.walk(root, LOAD, False, frozenset())
+    if ctx is not None:
+        ctx.cache[key] = walker.found
+    return walker.found
+
+
+def function_occurrences(function: cst.FunctionDef, ctx: ProgramContext) -> list[Occurrence]:
+    """Occurrences inside a def as seen from its own scope: its parameters (as stores) and
+    its body (only defs/lambdas/classes inside the body count as nested)."""
+    key = ("function_occurrences", id(function))
+    if key not in ctx.cache:
+        params = [Occurrence(p.name.value, STORE, p.name, False) for p in _param_list(function.params)]
+        ctx.cache[key] = params + occurrences(function.body, ctx)
+    return ctx.cache[key]
+
+
+def names_in(root: cst.CSTNode, ctx: ProgramContext | None = None) -> set[str]:
+    return {o.name for o in occurrences(root, ctx)}
+
+
+def mentions(root: cst.CSTNode, name: str, ctx: ProgramContext | None = None) -> bool:
+    return any(o.name == name for o in occurrences(root, ctx))
+
+
+def stored_names(root: cst.CSTNode, ctx: ProgramContext | None = None) -> set[str]:
+    """Names stored, deleted or declared global/nonlocal under root (nested scopes included)."""
+    return {o.name for o in occurrences(root, ctx) if o.kind != LOAD}
+
+
+def has_node(root: cst.CSTNode, types: tuple[type, ...], stop_at_scopes: bool = True) -> bool:
+    """Whether root's subtree holds a node of these types (not looking into nested defs/lambdas)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, types):
+            return True
+        if stop_at_scopes and node is not root and isinstance(node, SCOPE_TYPES):
+            continue
+        stack.extend(node.children)
+    return False
+
+
+def loop_jumps(root: cst.CSTNode) -> bool:
+    """Whether root holds a break/continue that belongs to a loop enclosing root."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Break, cst.Continue)):
+            return True
+        if node is not root and isinstance(node, LOOP_TYPES + SCOPE_TYPES):
+            if isinstance(node, LOOP_TYPES) and node.orelse is not None:
+                stack.append(node.orelse)
+            continue
+        stack.extend(node.children)
+    return False
+
+
+UNSAFE_EXPRESSION_TYPES = (cst.Yield, cst.Await, cst.NamedExpr)
+
+
+def simple_expression(node: cst.CSTNode) -> bool:
+    """No yield, await or walrus inside (they do not survive being moved into a comprehension)."""
+    return not has_node(node, UNSAFE_EXPRESSION_TYPES, stop_at_scopes=False)
+
+
+# --- how a value is used ---------------------------------------------------------------
+
+READ, RETURN, ALIAS, MUTATE, ESCAPE = "read", "return", "alias", "mutate", "escape"
+
+
+def _in_store_target(node: cst.CSTNode, ctx: ProgramContext) -> bool:
+    """Whether node is (part of) the target of an assignment, loop, del or augmented assignment."""
+    current = node
+    for parent in ctx.ancestors(node):
+        if isinstance(parent, cst.AssignTarget):
+            return parent.target is current
+        if isinstance(parent, (cst.AugAssign, cst.AnnAssign)):
+            return parent.target is current
+        if isinstance(parent, (cst.For, cst.CompFor)):
+            return parent.target is current
+        if isinstance(parent, cst.Del):
+            return True
+        if not isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
+            return False
+        current = parent
+    return False
+
+
+def use_of(node: cst.BaseExpression, ctx: ProgramContext) -> tuple[str, cst.CSTNode]:
+    """How the value of an expression node is used, judged from its surroundings.
+
+    Follows access paths (`x[i]`, `x.attr`, `x.get(k)`) up first, since touching
+    part of a value can mutate the whole. Returns (verdict, context node) where the
+    verdict is READ, RETURN (returned), ALIAS (bound to a name: the context is the
+    Assign), MUTATE, or ESCAPE (stored, passed to unknown code, deferred).
+    """
+    current: cst.CSTNode = node
+    while True:
+        parent = ctx.parent(current)
+        if isinstance(parent, cst.Subscript) and parent.value is current:
+            if any(isinstance(element.slice, cst.Slice) for element in parent.slice) and \
+                    not _in_store_target(parent, ctx):
+                return READ, parent  # a slice is a new object
+            current = parent
+            continue
+        if isinstance(parent, cst.Attribute) and parent.value is current:
+            grand = ctx.parent(parent)
+            if isinstance(grand, cst.Call) and grand.func is parent:
+                method = parent.attr.value
+                if method not in READ_ONLY_METHODS:
+                    return MUTATE, grand
+                if method in ELEMENT_METHODS:
+                    current = grand
+                    continue
+                return READ, grand
+            current = parent
+            continue
+        break
+    deep = current is not node
+    while True:
+        parent = ctx.parent(current)
+        if parent is None:
+            return ESCAPE, current
+        if _in_store_target(current, ctx):
+            return (MUTATE if deep else ALIAS), parent
+        if isinstance(parent, cst.Arg):
+            call = ctx.parent(parent)
+            if parent.keyword is not None and parent.keyword.value == "key":
+                return ESCAPE, call
+            func = call.func
+            if isinstance(func, cst.Name) and func.value in READ_ONLY_CONSUMERS and ctx.builtin_usable(func.value):
+                return READ, call
+            if isinstance(func, cst.Attribute) and func.attr.value in READ_ONLY_ARG_METHODS:
+                return READ, call
+            if isinstance(func, cst.Name) and is_pure_function_name(func.value, ctx):
+                return READ, call
+            return ESCAPE, call
+        if isinstance(parent, (cst.ComparisonTarget, cst.Comparison, cst.BinaryOperation, cst.UnaryOperation,
+                               cst.If, cst.While, cst.Assert, cst.FormattedStringExpression, cst.Index,
+                               cst.Slice, cst.CompIf, cst.Expr)):
+            if isinstance(parent, cst.Expr):
+                return READ, parent
+            return READ, parent
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is current:
+            return READ, parent
+        if isinstance(parent, cst.IfExp):
+            if parent.test is current:
+                return READ, parent
+            current = parent
+            continue
+        if isinstance(parent, cst.BooleanOperation):
+            current = parent
+            continue
+        if isinstance(parent, cst.Return):
+            return RETURN, parent
+        if isinstance(parent, cst.AugAssign) and parent.value is current:
+            return READ, parent
+        if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.NamedExpr)):
+            return ALIAS, parent
+        if isinstance(parent, cst.Call) and parent.func is current:
+            return READ, parent  # calling a function object does not change it
+        return ESCAPE, parent
+
+
+def name_uses(name: str, region: cst.CSTNode, ctx: ProgramContext) -> list[tuple[Occurrence, str]]:
+    """(occurrence, verdict) for each occurrence of name in region; stores get their kind."""
+    result = []
+    found = function_occurrences(region, ctx) if isinstance(region, cst.FunctionDef) else occurrences(region, ctx)
+    for occurrence in found:
+        if occurrence.name != name:
+            continue
+        if occurrence.kind != LOAD:
+            result.append((occurrence, occurrence.kind))
+        else:
+            result.append((occurrence, use_of(occurrence.node, ctx)[0]))
+    return result
+
+
+def only_read(name: str, region: cst.CSTNode, ctx: ProgramContext,
+              allowed: frozenset[str] = frozenset({READ})) -> bool:
+    """Whether every occurrence of name in region is a load whose use is in allowed."""
+    return all(verdict in allowed for _, verdict in name_uses(name, region, ctx))
+
+
+def not_mutated(name: str, region: cst.CSTNode, ctx: ProgramContext) -> bool:
+    """Name is neither rebound nor mutated nor handed to unknown code in region, and no
+    variable that may alias its value (`ys = xs`, `add = xs.append`) occurs in region."""
+    if not only_read(name, region, ctx, frozenset({READ, RETURN})):
+        return False
+    function = region if isinstance(region, cst.FunctionDef) else ctx.enclosing_function(region)
+    if function is None:
+        return True
+    aliases = alias_names(name, function, ctx)
+    return not aliases or not (names_in(region, ctx) & aliases)
+
+
+def alias_names(name: str, function: cst.FunctionDef, ctx: ProgramContext) -> frozenset[str]:
+    """Variables of function that may hold name's value, a part of it, or one of its bound
+    methods (bound from it by assignment, directly or through other such variables)."""
+    key = ("aliases", name, id(function))
+    if key in ctx.cache:
+        return ctx.cache[key]
+    found: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        for occurrence in function_occurrences(function, ctx):
+            if occurrence.name != current or occurrence.kind != LOAD:
+                continue
+            verdict, context = use_of(occurrence.node, ctx)
+            if verdict != ALIAS:
+                continue
+            targets: list[str] = []
+            if isinstance(context, cst.Assign):
+                for target in context.targets:
+                    targets.extend(target_names(target.target))
+            elif isinstance(context, (cst.AnnAssign, cst.NamedExpr)):
+                targets.extend(target_names(context.target))
+            for target in targets:
+                if target != name and target not in found:
+                    found.add(target)
+                    pending.append(target)
+    result = frozenset(found)
+    ctx.cache[key] = result
+    return result
+
+
+# --- purity ------------------------------------------------------------------------------
+
+_CONSTANT_TYPES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
+
+
+def is_constant(node: cst.CSTNode) -> bool:
+    """A literal number / string / True / False / None (or a tuple of them, or a negated number)."""
+    if isinstance(node, _CONSTANT_TYPES):
+        return True
+    if isinstance(node, cst.ConcatenatedString):
+        return is_constant(node.left) and is_constant(node.right)
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False", "None")
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        return isinstance(node.expression, (cst.Integer, cst.Float, cst.Imaginary))
+    if isinstance(node, cst.Tuple):
+        return all(isinstance(e, cst.Element) and is_constant(e.value) for e in node.elements)
+    return False
+
+
+def _function_argument_pure(node: cst.BaseExpression, ctx: ProgramContext) -> bool:
+    """A value passed where a builtin will call it (key=, map/filter's function)."""
+    if isinstance(node, cst.Lambda):
+        return is_pure(node.body, ctx)
+    if isinstance(node, cst.Name):
+        return (node.value in PURE_BUILTINS and ctx.builtin_usable(node.value)) \
+            or is_pure_function_name(node.value, ctx)
+    if isinstance(node, cst.Attribute):
+        base = node.value
+        if isinstance(base, cst.Name) and base.value in ("str", "int", "float") and ctx.builtin_usable(base.value):
+            return node.attr.value in READ_ONLY_METHODS
+        if isinstance(base, cst.Name) and ctx.imported_module(base.value) in PURE_MODULES:
+            return True
+    return False
+
+
+def is_pure_call(node: cst.Call, ctx: ProgramContext) -> bool:
+    """A call with no side effects, provided its arguments are pure."""
+    func = node.func
+    if any(arg.star for arg in node.args):
+        return False
+    if isinstance(func, cst.Name):
+        name = func.value
+        if name in PURE_BUILTINS and ctx.builtin_usable(name):
+            if name in HIGHER_ORDER_BUILTINS:
+                for index, arg in enumerate(node.args):
+                    calls_it = (arg.keyword is not None and arg.keyword.value == "key") or \
+                        (arg.keyword is None and index == 0 and name in ("map", "filter"))
+                    if calls_it and not _function_argument_pure(arg.value, ctx):
+                        return False
+            return True
+        return is_pure_function_name(name, ctx)
+    if isinstance(func, cst.Attribute):
+        base = func.value
+        if isinstance(base, cst.Name) and ctx.imported_module(base.value) in PURE_MODULES:
+            return True
+        return func.attr.value in READ_ONLY_METHODS
+    return False
+
+
+def is_pure(node: cst.CSTNode, ctx: ProgramContext) -> bool:
+    """An expression whose evaluation has no side effects (it may still raise)."""
+    key = ("pure", id(node))
+    cached = ctx.cache.get(key)
+    if cached is None:
+        cached = _is_pure(node, ctx)
+        ctx.cache[key] = cached
+    return cached
+
+
+def _is_pure(node: cst.CSTNode, ctx: ProgramContext) -> bool:
+    if isinstance(node, (cst.Name, *_CONSTANT_TYPES)):
+        return True
+    if isinstance(node, cst.Call):
+        return is_pure_call(node, ctx) and is_pure(node.func, ctx) and \
+            all(is_pure(arg.value, ctx) for arg in node.args)
+    if isinstance(node, cst.Lambda):
+        return True  # making a closure has no effect; calling it is judged where it is called
+    if isinstance(node, (cst.Yield, cst.Await, cst.NamedExpr)):
+        return False
+    if isinstance(node, (cst.Attribute, cst.Subscript, cst.BinaryOperation, cst.UnaryOperation,
+                         cst.BooleanOperation, cst.Comparison, cst.IfExp, cst.Tuple, cst.List, cst.Set,
+                         cst.Dict, cst.ConcatenatedString, cst.FormattedString, *COMPREHENSION_TYPES,
+                         cst.Element, cst.StarredElement, cst.DictElement, cst.StarredDictElement,
+                         cst.SubscriptElement, cst.Index, cst.Slice, cst.ComparisonTarget, cst.CompFor,
+                         cst.CompIf, cst.FormattedStringExpression, cst.FormattedStringText)):
+        return all(is_pure(child, ctx) for child in node.children if isinstance(child, _EXPRESSION_PARTS))
+    return False
+
+
+_EXPRESSION_PARTS = (cst.BaseExpression, cst.Element, cst.StarredElement, cst.DictElement,
+                     cst.StarredDictElement, cst.SubscriptElement, cst.Index, cst.Slice,
+                     cst.ComparisonTarget, cst.CompFor, cst.CompIf, cst.FormattedStringExpression,
+                     cst.Arg, cst.BaseFormattedStringContent)
+
+
+def is_pure_function_name(name: str, ctx: ProgramContext) -> bool:
+    function = ctx.module_functions.get(name)
+    return function is not None and name in ctx.module_functions and is_pure_function(function, ctx)
+
+
+def fresh_locals(function: cst.FunctionDef, ctx: ProgramContext) -> set[str]:
+    """Locals of function that only ever hold objects the function itself created."""
+    params = set(param_names(function.params))
+    values: dict[str, list[cst.BaseExpression | None]] = {}
+    for occurrence in occurrences(function.body, ctx):
+        if occurrence.kind == LOAD or occurrence.nested:
+            continue
+        values.setdefault(occurrence.name, [])
+    for node in ctx.nodes_of_type((cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr)):
+        if not ctx.is_inside(node, function.body) or ctx.enclosing_function(node) is not function:
+            continue
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    values.setdefault(target.target.value, []).append(node.value)
+                else:
+                    for name in target_names(target.target):
+                        values.setdefault(name, []).append(None)
+        elif isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name):
+            values.setdefault(node.target.value, []).append(node.value)
+        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
+            values.setdefault(node.target.value, []).append(None)
+        elif isinstance(node, cst.For):
+            for name in target_names(node.target):
+                values.setdefault(name, []).append(None)
+        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
+            values.setdefault(node.target.value, []).append(None)
+    return {name for name, assigned in values.items()
+            if name not in params and assigned and all(v is not None and creates_new_object(v, ctx) for v in assigned)}
+
+
+def creates_new_object(node: cst.BaseExpression, ctx: ProgramContext) -> bool:
+    """A literal display, comprehension or copying call: a brand-new container."""
+    if isinstance(node, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
+        return True
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and \
+            node.func.value in ("list", "dict", "set", "sorted", "bytearray") and ctx.builtin_usable(node.func.value):
+        return True
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+        return isinstance(node.left, (cst.List, cst.ListComp)) or isinstance(node.right, (cst.List, cst.ListComp))
+    return False
+
+
+def is_pure_function(function: cst.FunctionDef, ctx: ProgramContext) -> bool:
+    """A def that looks pure: it only reads its arguments and globals, mutates only
+    containers it created, and has no global/nonlocal, yield, nested def, or I/O."""
+    key = ("pure_function", id(function))
+    if key in ctx.cache:
+        return ctx.cache[key]
+    ctx.cache[key] = True  # optimistic while checking: a recursive call is pure if the rest is
+    verdict = _is_pure_function(function, ctx)
+    ctx.cache[key] = verdict
+    return verdict
+
+
+def _is_pure_function(function: cst.FunctionDef, ctx: ProgramContext) -> bool:
+    if function.asynchronous is not None or function.decorators:
+        return False
+    body = function.body
+    forbidden = (cst.Global, cst.Nonlocal, cst.Yield, cst.Await, cst.FunctionDef, cst.ClassDef, cst.Try,
+                 cst.TryStar, cst.With, cst.Import, cst.ImportFrom)
+    if has_node(body, forbidden, stop_at_scopes=False):
+        return False
+    owned = fresh_locals(function, ctx)
+    params = set(param_names(function.params))
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if isinstance(node, cst.Call):
+            if is_pure_call(node, ctx):
+                continue
+            func = node.func
+            if isinstance(func, cst.Name) and func.value == function.name.value:
+                continue
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in owned:
+                continue  # mutating a container this call created
+            return False
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.Del)):
+            target = node.target
+            if isinstance(target, (cst.Subscript, cst.Attribute)):
+                root = target
+                while isinstance(root, (cst.Subscript, cst.Attribute)):
+                    root = root.value
+                if not (isinstance(root, cst.Name) and root.value in owned):
+                    return False
+    # parameters must not be handed to anything but reads
+    for name in params:
+        for _, verdict in name_uses(name, body, ctx):
+            if verdict in (MUTATE,):
+                return False
+    return True
+
+
+# --- fresh objects ---------------------------------------------------------------------
+
+def returns_immutable(function: cst.FunctionDef, ctx: ProgramContext) -> bool:
+    """Whether every `return` of function gives back a value that looks immutable
+    (recursive calls to function itself are taken to return what the rest returns)."""
+    key = ("returns_immutable", id(function))
+    if key in ctx.cache:
+        return ctx.cache[key]
+    ctx.cache[key] = True  # optimistic during mutual recursion
+    verdict = _returns_immutable(function, ctx)
+    ctx.cache[key] = verdict
+    return verdict
+
+
+def _returns_immutable(function: cst.FunctionDef, ctx: ProgramContext) -> bool:
+    returns = [n for n in ctx.nodes_of_type((cst.Return,)) if ctx.is_inside(n, function.body)
+               and ctx.enclosing_function(n) is function]
+    owned = fresh_locals(function, ctx)
+    assumed = frozenset({function.name.value})
+    for node in returns:
+        if node.value is None:
+            continue
+        if value_kind(node.value, ctx, assumed) == FRESH:
+            return False
+        if any(o.name in owned for o in occurrences(node.value, ctx) if use_of(o.node, ctx)[0] == RETURN):
+            return False
+    return True
+
+
+FRESH, SCALAR, UNKNOWN = "fresh", "scalar", "unknown"
+_SCALAR_BUILTINS = frozenset({"len", "abs", "int", "float", "str", "round", "ord", "chr", "bool", "hash", "repr",
+                              "bin", "hex", "oct", "divmod", "pow", "isinstance", "callable", "sum", "any", "all",
+                              "frozenset", "tuple"})
+
+
+def value_kind(node: cst.BaseExpression, ctx: ProgramContext, assumed: frozenset[str] = frozenset()) -> str:
+    """FRESH when evaluating node may build a new mutable object or one-shot iterator
+    (so evaluating it once instead of many times could share state), SCALAR when the
+    value is surely immutable, else UNKNOWN (an existing object of unknown type)."""
+    if isinstance(node, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp, cst.GeneratorExp)):
+        return FRESH
+    if is_constant(node) or isinstance(node, (cst.Comparison, cst.UnaryOperation, cst.FormattedString,
+                                              cst.ConcatenatedString, cst.Lambda)):
+        return SCALAR
+    if isinstance(node, cst.Tuple):
+        kinds = [value_kind(e.value, ctx, assumed) for e in node.elements]
+        return FRESH if FRESH in kinds or any(isinstance(e, cst.StarredElement) for e in node.elements) else SCALAR
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Name):
+            if func.value in assumed:
+                return SCALAR
+            if func.value in FRESH_RESULT_BUILTINS:
+                return FRESH
+            if func.value in _SCALAR_BUILTINS and ctx.builtin_usable(func.value):
+                return SCALAR
+            if func.value in PURE_BUILTINS and ctx.builtin_usable(func.value):
+                return UNKNOWN  # min/max/...: one of the existing items
+            user = ctx.module_functions.get(func.value)
+            return SCALAR if user is not None and returns_immutable(user, ctx) else FRESH
+        if isinstance(func, cst.Attribute):
+            if isinstance(func.value, cst.Name) and ctx.imported_module(func.value.value) in PURE_MODULES:
+                return SCALAR
+            method = func.attr.value
+            if method in FRESH_RESULT_METHODS:
+                return FRESH
+            if method in ELEMENT_METHODS:
+                return UNKNOWN
+            return SCALAR if method in READ_ONLY_METHODS else FRESH
+        return FRESH
+    if isinstance(node, cst.BinaryOperation):
+        left, right = value_kind(node.left, ctx, assumed), value_kind(node.right, ctx, assumed)
+        if FRESH in (left, right):
+            return FRESH
+        if SCALAR in (left, right):
+            return SCALAR
+        return FRESH if isinstance(node.operator, (cst.Add, cst.Multiply, cst.BitOr, cst.BitAnd, cst.BitXor,
+                                                   cst.Subtract)) else SCALAR
+    if isinstance(node, (cst.BooleanOperation, cst.IfExp)):
+        parts = (node.left, node.right) if isinstance(node, cst.BooleanOperation) else (node.body, node.orelse)
+        kinds = [value_kind(p, ctx, assumed) for p in parts]
+        return FRESH if FRESH in kinds else (SCALAR if all(k == SCALAR for k in kinds) else UNKNOWN)
+    if isinstance(node, (cst.Yield, cst.Await, cst.NamedExpr)):
+        return FRESH
+    return UNKNOWN
+
+
+def may_be_fresh_mutable(node: cst.BaseExpression, ctx: ProgramContext) -> bool:
+    """Whether evaluating node may build a new mutable object or one-shot iterator."""
+    return value_kind(node, ctx) == FRESH
+
+
+# --- liveness -----------------------------------------------------------------------------
+
+_KILL, _READ, _NONE = "kill", "read", "none"
+
+
+def _scan_for_name(statements: Iterable[cst.CSTNode], name: str, ctx: ProgramContext) -> tuple[str, bool]:
+    """Walks statements in order: 'read' if name may be read before being rebound,
+    'kill' if surely rebound (or control surely leaves the function) first, else 'none'.
+    The flag says whether a break/continue may skip the rest on the way."""
+    jumped = False
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                verdict = _small_statement_effect(small, name, ctx)
+                if verdict == _READ:
+                    return _READ, jumped
+                if verdict == _KILL:
+                    return (_NONE if jumped else _KILL), jumped
+                if isinstance(small, (cst.Break, cst.Continue)):
+                    return _NONE, True
+            continue
+        if isinstance(statement, cst.For) and name in target_names(statement.target) \
+                and not mentions(statement.iter, name, ctx) \
+                and (statement.orelse is None or not mentions(statement.orelse, name, ctx)):
+            jumped = jumped or loop_jumps(statement.body)
+            continue
+        if mentions(statement, name, ctx):
+            return _READ, jumped
+        if loop_jumps(statement) and not isinstance(statement, LOOP_TYPES):
+            jumped = True
+    return _NONE, jumped
+
+
+def _small_statement_effect(small: cst.BaseSmallStatement, name: str, ctx: ProgramContext) -> str:
+    found = [o for o in occurrences(small, ctx) if o.name == name]
+    if isinstance(small, (cst.Return, cst.Raise)):
+        return _READ if found else _KILL
+    if any(o.kind in (LOAD, DECL) for o in found):
+        return _READ
+    return _KILL if found else _NONE
+
+
+def dead_after(statement: cst.CSTNode, names: Iterable[str], ctx: ProgramContext) -> bool:
+    """Whether none of names can be read after statement finishes (before being rebound).
+
+    Only for statements in a function body, outside try/with blocks, for names that
+    no nested scope mentions and no global/nonlocal declares.
+    """
+    names = set(names)
+    if not names:
+        return True
+    function = ctx.in_function_body(statement)
+    if function is None or ctx.inside_try(statement, function):
+        return False
+    for occurrence in occurrences(function.body, ctx):
+        if occurrence.name in names and (occurrence.nested or occurrence.kind == DECL):
+            return False
+    return all(_dead_after_one(statement, name, function, ctx) for name in names)
+
+
+def _dead_after_one(statement: cst.CSTNode, name: str, function: cst.FunctionDef, ctx: ProgramContext) -> bool:
+    current = statement
+    while True:
+        position = ctx.block_position(current)
+        if position is None:
+            return False
+        block, index = position
+        verdict, _ = _scan_for_name(block.body[index + 1:], name, ctx)
+        if verdict == _READ:
+            return False
+        if verdict == _KILL:
+            return True
+        owner = ctx.parent(block)
+        if owner is function:
+            return True
+        compound = ctx.statement_of(owner)
+        if compound is None:
+            return False
+        # Loops between the block and its statement may run the code before `current` again.
+        path_node: cst.CSTNode | None = block
+        while path_node is not None and path_node is not ctx.parent(compound):
+            if isinstance(path_node, LOOP_TYPES):
+                if _mentions_outside(path_node, current, name, ctx):
+                    return False
+            path_node = ctx.parent(path_node)
+        current = compound
+
+
+def _mentions_outside(container: cst.CSTNode, excluded: cst.CSTNode, name: str, ctx: ProgramContext) -> bool:
+    return any(o.name == name and not ctx.is_inside(o.node, excluded) for o in occurrences(container, ctx))
+
+
+def bound_before(name: str, statement: cst.CSTNode, ctx: ProgramContext) -> bool:
+    """Whether name surely has a value when statement starts: a parameter of the enclosing
+    function, a name assigned in an earlier statement of an enclosing block, or a module-level
+    name / builtin the function never assigns."""
+    function = ctx.in_function_body(statement)
+    if function is None:
+        return False
+    if name in param_names(function.params):
+        return True
+    local = any(o.name == name and o.kind != LOAD and not o.nested for o in occurrences(function.body, ctx))
+    if not local:
+        return True  # a global or builtin (or a closure variable of an enclosing def)
+    current = statement
+    while current is not function:
+        position = ctx.block_position(current)
+        if position is not None:
+            block, index = position
+            for earlier in block.body[:index]:
+                if isinstance(earlier, cst.SimpleStatementLine):
+                    for small in earlier.body:
+                        if isinstance(small, cst.Assign) and any(name in target_names(t.target)
+                                                                 for t in small.targets):
+                            return True
+                        if isinstance(small, cst.AnnAssign) and small.value is not None and \
+                                name in target_names(small.target):
+                            return True
+        parent = ctx.parent(current)
+        if parent is None:
+            return False
+        current = parent
+    return False

@@ -1,0 +1,165 @@
+"""A jit-compiled PPO update: GAE, then epochs x minibatches of PPO-Clip under lax.scan."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from codeopt_jax.rl import gae
+from codeopt_jax.rl.losses import ppo_loss
+from codeopt_jax.rl.train_state import TrainState, apply_gradients
+from codeopt_jax.rl.types import ApplyFn, PPOBatch, Rollout
+
+
+@dataclasses.dataclass(frozen=True)
+class PPOConfig:
+    """Hyperparameters of one PPO update (defaults sized for small CPU runs)."""
+
+    # Passes over the rollout per update.
+    epochs: int = 4
+    # Minibatches per epoch; T * B must be divisible by it.
+    num_minibatches: int = 4
+    # PPO ratio clip epsilon (also the value clip range when clip_value).
+    clip_eps: float = 0.2
+    # Weight of the value loss.
+    vf_coef: float = 0.5
+    # Weight of the entropy bonus.
+    ent_coef: float = 0.01
+    # Clip value predictions to within clip_eps of the collection-time values.
+    clip_value: bool = True
+    # Skip the remaining epochs once an epoch's mean approx_kl exceeds this; None disables.
+    target_kl: float | None = 0.05
+    # Discount; episodes are short, so 1.0 keeps the return equal to final minus initial score.
+    gamma: float = 1.0
+    # GAE lambda.
+    gae_lambda: float = 0.95
+    # Global gradient-norm clip.
+    max_grad_norm: float = 0.5
+    # Adam learning rate.
+    learning_rate: float = 3e-4
+    # Normalize advantages per minibatch to zero mean, unit std.
+    normalize_advantages: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.num_minibatches < 1:
+            raise ValueError(f"epochs and num_minibatches must be positive, got {self.epochs}, {self.num_minibatches}")
+        if self.target_kl is not None and self.target_kl <= 0:
+            raise ValueError(f"target_kl must be positive or None, got {self.target_kl}")
+
+
+def _flatten_time_batch(tree):
+    """[T, B, ...] leaves -> [T * B, ...]."""
+    return jax.tree.map(lambda x: x.reshape((-1,) + x.shape[2:]), tree)
+
+
+def _weighted_mean(values: jax.Array, weights: jax.Array) -> jax.Array:
+    return (values * weights).sum() / jnp.maximum(weights.sum(), 1.0)
+
+
+def explained_variance(prediction: jax.Array, target: jax.Array) -> jax.Array:
+    """1 - Var(target - prediction) / Var(target); 0 where the target is constant."""
+    target_var = target.var()
+    return jnp.where(target_var > 0, 1.0 - (target - prediction).var() / jnp.where(target_var > 0, target_var, 1.0), 0.0)
+
+
+def ppo_batch_from_rollout(rollout: Rollout, gamma: float, gae_lambda: float) -> PPOBatch:
+    """GAE advantages and value targets for a [T, B] rollout, flattened to a PPOBatch of N = T * B."""
+    transitions = rollout.transitions
+    discount = gae.episode_discounts(transitions.done, gamma)
+    values = jnp.concatenate([transitions.value, rollout.last_value[None, :]], axis=0).astype(jnp.float32)
+    advantage = gae.batched_generalized_advantage_estimation(
+        transitions.reward.astype(jnp.float32), discount, gae_lambda, values
+    )
+    returns = advantage + values[:-1]
+    return PPOBatch(
+        obs=_flatten_time_batch(transitions.obs),
+        action=transitions.action.reshape(-1),
+        log_prob=transitions.log_prob.reshape(-1),
+        value=values[:-1].reshape(-1),
+        advantage=advantage.reshape(-1),
+        returns=returns.reshape(-1),
+    )
+
+
+def make_ppo_update(
+    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: PPOConfig
+) -> Callable[[TrainState, Rollout, jax.Array], tuple[TrainState, dict[str, jax.Array]]]:
+    """Returns jitted `update(train_state, rollout, key_minibatch) -> (train_state, metrics)`.
+
+    rollout: time-major [T, B]. Each epoch shuffles the N = T * B transitions
+    (key_minibatch, split per epoch) into num_minibatches equal minibatches and
+    takes one optimizer step per minibatch. Once an epoch's mean approx_kl
+    exceeds target_kl, later epochs are skipped (lax.cond). Non-finite gradients
+    are skipped by the optimizer (see make_optimizer) and counted.
+
+    metrics (scalars): loss, policy_loss, value_loss, entropy, approx_kl,
+    clip_fraction, grad_norm (means over the updates that ran); num_updates,
+    epochs_run, nonfinite_updates (counts); early_stopped (1.0 if any epoch was
+    skipped); advantage_mean, advantage_std, return_mean, explained_variance
+    (of the collection-time values).
+    """
+    loss_hparams = dict(
+        clip_eps=config.clip_eps,
+        vf_coef=config.vf_coef,
+        ent_coef=config.ent_coef,
+        clip_value=config.clip_value,
+        normalize_advantages=config.normalize_advantages,
+    )
+    grad_fn = jax.value_and_grad(ppo_loss, has_aux=True)
+
+    def minibatch_step(state: TrainState, minibatch: PPOBatch):
+        (_, metrics), grads = grad_fn(state.params, apply_fn, minibatch, **loss_hparams)
+        state, step_metrics = apply_gradients(state, grads, optimizer)
+        return state, {**metrics, **step_metrics}
+
+    def run_epoch(state: TrainState, minibatches: PPOBatch):
+        return jax.lax.scan(minibatch_step, state, minibatches)
+
+    def update(state: TrainState, rollout: Rollout, key_minibatch: jax.Array):
+        batch = ppo_batch_from_rollout(rollout, config.gamma, config.gae_lambda)
+        num_transitions = batch.action.shape[0]
+        if num_transitions % config.num_minibatches:
+            raise ValueError(
+                f"T * B = {num_transitions} transitions do not split into {config.num_minibatches} equal minibatches"
+            )
+        minibatch_size = num_transitions // config.num_minibatches
+
+        def skip_epoch(state: TrainState, minibatches: PPOBatch):
+            shapes = jax.eval_shape(run_epoch, state, minibatches)[1]
+            return state, jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
+
+        def epoch(carry, key_permute):
+            state, stopped = carry
+            permutation = jax.random.permutation(key_permute, num_transitions)
+            minibatches = jax.tree.map(
+                lambda x: x[permutation].reshape((config.num_minibatches, minibatch_size) + x.shape[1:]), batch
+            )
+            state, metrics = jax.lax.cond(stopped, skip_epoch, run_epoch, state, minibatches)
+            ran = jnp.logical_not(stopped)
+            if config.target_kl is not None:
+                stopped = stopped | (ran & (metrics["approx_kl"].mean() > config.target_kl))
+            return (state, stopped), (metrics, ran)
+
+        keys_permute = jax.random.split(key_minibatch, config.epochs)
+        (state, _), (metrics, ran) = jax.lax.scan(epoch, (state, jnp.asarray(False)), keys_permute)
+
+        weights = jnp.broadcast_to(ran[:, None], metrics["loss"].shape).astype(jnp.float32)
+        summary = {name: _weighted_mean(value, weights) for name, value in metrics.items() if name != "nonfinite"}
+        epochs_run = ran.sum()
+        summary.update(
+            num_updates=epochs_run * config.num_minibatches,
+            epochs_run=epochs_run,
+            early_stopped=(epochs_run < config.epochs).astype(jnp.float32),
+            nonfinite_updates=(metrics["nonfinite"] * weights).sum().astype(jnp.int32),
+            advantage_mean=batch.advantage.mean(),
+            advantage_std=batch.advantage.std(),
+            return_mean=batch.returns.mean(),
+            explained_variance=explained_variance(batch.value, batch.returns),
+        )
+        return state, summary
+
+    return jax.jit(update)

@@ -1,0 +1,97 @@
+"""A jit-compiled REINFORCE update on whole-episode rollouts."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from codeopt_jax.rl import gae
+from codeopt_jax.rl.losses import BASELINES, reinforce_loss
+from codeopt_jax.rl.train_state import TrainState, apply_gradients
+from codeopt_jax.rl.types import ApplyFn, ReinforceBatch, Rollout
+
+
+@dataclasses.dataclass(frozen=True)
+class ReinforceConfig:
+    """Hyperparameters of one REINFORCE update."""
+
+    # "none", "mean" (batch mean return) or "value" (learned value head, trained by MSE).
+    baseline: str = "value"
+    # Discount for the Monte Carlo returns (no bootstrap at the end of the rollout).
+    gamma: float = 1.0
+    # Weight of the value loss (only used with baseline "value").
+    vf_coef: float = 0.5
+    # Weight of the entropy bonus.
+    ent_coef: float = 0.01
+    # Full-batch gradient steps per rollout; more than 1 reuses slightly off-policy data.
+    num_gradient_steps: int = 1
+    # Divide the baselined returns by their std before the policy term.
+    normalize_advantages: bool = False
+    # Global gradient-norm clip.
+    max_grad_norm: float = 0.5
+    # Adam learning rate.
+    learning_rate: float = 3e-4
+
+    def __post_init__(self) -> None:
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {BASELINES}, got {self.baseline!r}")
+        if self.num_gradient_steps < 1:
+            raise ValueError(f"num_gradient_steps must be positive, got {self.num_gradient_steps}")
+
+
+def reinforce_batch_from_rollout(rollout: Rollout, gamma: float) -> ReinforceBatch:
+    """Discounted returns for a [T, B] rollout, flattened to a ReinforceBatch of N = T * B.
+
+    rollout.last_value is ignored: REINFORCE expects each environment's last step
+    to end an episode; an unfinished episode's returns are cut at step T - 1.
+    """
+    transitions = rollout.transitions
+    discount = gae.episode_discounts(transitions.done, gamma)
+    returns = gae.batched_discounted_returns(transitions.reward.astype(jnp.float32), discount)
+    return ReinforceBatch(
+        obs=jax.tree.map(lambda x: x.reshape((-1,) + x.shape[2:]), transitions.obs),
+        action=transitions.action.reshape(-1),
+        returns=returns.reshape(-1),
+    )
+
+
+def make_reinforce_update(
+    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: ReinforceConfig
+) -> Callable[[TrainState, Rollout], tuple[TrainState, dict[str, jax.Array]]]:
+    """Returns jitted `update(train_state, rollout) -> (train_state, metrics)`.
+
+    Takes config.num_gradient_steps full-batch steps (lax.scan) on the rollout's
+    Monte Carlo returns. metrics (scalars): loss, policy_loss, value_loss,
+    entropy, advantage_mean, advantage_std, grad_norm (means over the steps);
+    num_updates, nonfinite_updates (counts); return_mean.
+    """
+    loss_hparams = dict(
+        baseline=config.baseline,
+        vf_coef=config.vf_coef,
+        ent_coef=config.ent_coef,
+        normalize_advantages=config.normalize_advantages,
+    )
+    grad_fn = jax.value_and_grad(reinforce_loss, has_aux=True)
+
+    def update(state: TrainState, rollout: Rollout):
+        batch = reinforce_batch_from_rollout(rollout, config.gamma)
+
+        def gradient_step(state: TrainState, _):
+            (_, metrics), grads = grad_fn(state.params, apply_fn, batch, **loss_hparams)
+            state, step_metrics = apply_gradients(state, grads, optimizer)
+            return state, {**metrics, **step_metrics}
+
+        state, metrics = jax.lax.scan(gradient_step, state, None, length=config.num_gradient_steps)
+        summary = {name: value.mean() for name, value in metrics.items() if name != "nonfinite"}
+        summary.update(
+            num_updates=jnp.asarray(config.num_gradient_steps, jnp.int32),
+            nonfinite_updates=metrics["nonfinite"].sum().astype(jnp.int32),
+            return_mean=batch.returns.mean(),
+        )
+        return state, summary
+
+    return jax.jit(update)

@@ -1,0 +1,94 @@
+"""Running the policy in the environment: training rollouts and greedy / best-of-k episodes.
+
+One jitted policy call per step for the whole batch; the host applies rewrites and
+scores in the worker pools. Only numpy arrays cross into jit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from codeopt_jax.corpus import Problem
+from codeopt_jax.env import CodeOptEnv, TimeStep
+from codeopt_jax.rl.sampling import act, act_greedy
+from codeopt_jax.rl.types import Rollout, Transition
+
+
+@dataclasses.dataclass(frozen=True)
+class Episode:
+    """The end of one episode: the final program, its Φ (the return) and record."""
+
+    problem: str
+    source: str
+    phi: float
+    rules: tuple[str, ...]
+    record: Any  # ScoreRecord of the final program
+    original: Any  # ScoreRecord of the original
+
+
+def _episodes(env: CodeOptEnv, timestep: TimeStep) -> list[Episode]:
+    return [Episode(problem=info["problem"], source=info["source"], phi=info["phi"], rules=info["rules"],
+                    record=info["record"], original=original)
+            for info, original in zip(timestep.info, env.original_records)]
+
+
+def collect_rollout(params, apply_fn, env: CodeOptEnv, problems: Sequence[Problem],
+                    key_rollout: jax.Array) -> tuple[Rollout, list[Episode], dict[str, float]]:
+    """Samples one episode per problem for `env.config.max_steps` steps.
+
+    Returns the time-major rollout [T, B], the finished episodes, and seconds spent
+    sampling (policy) vs in the environment."""
+    timings = {"sample_seconds": 0.0, "env_seconds": 0.0}
+    start = time.perf_counter()
+    timestep = env.reset(problems)
+    timings["env_seconds"] += time.perf_counter() - start
+    steps = []
+    for t in range(env.config.max_steps):
+        start = time.perf_counter()
+        action, log_prob, value = act(params, apply_fn, timestep.observation, jax.random.fold_in(key_rollout, t))
+        action = np.asarray(action)
+        timings["sample_seconds"] += time.perf_counter() - start
+        start = time.perf_counter()
+        next_timestep = env.step(action)
+        timings["env_seconds"] += time.perf_counter() - start
+        steps.append(Transition(obs=timestep.observation, action=action, log_prob=np.asarray(log_prob),
+                                value=np.asarray(value), reward=next_timestep.reward, done=next_timestep.done))
+        timestep = next_timestep
+    if not timestep.done.all():
+        raise RuntimeError("the environment left episodes running past max_steps")
+    transitions = jax.tree.map(lambda *xs: jnp.asarray(np.stack(xs)), *steps)
+    rollout = Rollout(transitions=transitions, last_value=jnp.zeros(len(problems), jnp.float32))
+    return rollout, _episodes(env, timestep), timings
+
+
+def run_greedy(params, apply_fn, env: CodeOptEnv, problems: Sequence[Problem]) -> list[Episode]:
+    """One greedy (most likely action) episode per problem."""
+    timestep = env.reset(problems)
+    while not timestep.done.all():
+        action, _, _ = act_greedy(params, apply_fn, timestep.observation)
+        timestep = env.step(np.asarray(action))
+    return _episodes(env, timestep)
+
+
+def run_best_of_k(params, apply_fn, env: CodeOptEnv, problems: Sequence[Problem], k: int,
+                  key_sample: jax.Array) -> list[Episode]:
+    """k sampled episodes per problem (plus the greedy one); keeps the highest-Φ valid one."""
+    best = {e.problem: e for e in run_greedy(params, apply_fn, env, problems)}
+    for index in range(k):
+        timestep = env.reset(problems)
+        t = 0
+        while not timestep.done.all():
+            key = jax.random.fold_in(jax.random.fold_in(key_sample, index), t)
+            action, _, _ = act(params, apply_fn, timestep.observation, key)
+            timestep = env.step(np.asarray(action))
+            t += 1
+        for episode in _episodes(env, timestep):
+            if episode.phi > best[episode.problem].phi:
+                best[episode.problem] = episode
+    return [best[p.name] for p in problems]

@@ -1,0 +1,119 @@
+"""Host-side program transitions: view a program (tokens + mask), apply one action.
+
+Plain functions over source strings and numpy arrays, picklable, with no JAX: the
+environment runs them in a `spawn` process pool (or in-process), and the search
+baselines call them directly. Rewrites never execute candidate code, so they are
+safe outside the scoring sandbox.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+
+from codeopt_jax import tokens
+from codeopt_jax.program import ProgramError, parse_program
+from codeopt_jax.rewrites import ALL_RULES, RewriteError, apply_rewrite, legal_actions
+from codeopt_jax.rewrites.base import Safety
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ProgramView:
+    """What the policy sees of one program.
+
+    Attributes:
+      source: the program text.
+      tokens, depth, parent, valid, node_id: [L] arrays (see `codeopt_jax.tokens`).
+      action_mask: [L * R + 1] bool, flat (position p, rule r) -> p * R + r; STOP last.
+      num_rewrites: legal rewrite actions (STOP excluded).
+      truncated: the program had more than L tokens.
+    """
+
+    source: str
+    tokens: np.ndarray
+    depth: np.ndarray
+    parent: np.ndarray
+    valid: np.ndarray
+    node_id: np.ndarray
+    action_mask: np.ndarray
+    num_rewrites: int
+    truncated: bool
+
+
+def allowed_rules(allow_unsafe: bool, rule_names: Sequence[str] | None = None) -> np.ndarray:
+    """[R] bool: which registry rules the agent may use (the action space stays all R)."""
+    allowed = np.array([allow_unsafe or rule.safety != Safety.UNSAFE for rule in ALL_RULES], dtype=bool)
+    if rule_names is not None:
+        unknown = set(rule_names) - {rule.name for rule in ALL_RULES}
+        if unknown:
+            raise ValueError(f"unknown rewrite rules: {sorted(unknown)}")
+        allowed &= np.array([rule.name in rule_names for rule in ALL_RULES], dtype=bool)
+    return allowed
+
+
+def view_program(source: str, max_len: int, allowed: np.ndarray) -> ProgramView:
+    """Tokenizes a program and computes its action mask restricted to `allowed` rules."""
+    module = parse_program(source)
+    tokenized = tokens.tokenize(module, max_len)
+    mask = tokens.action_mask(module, tokenized, ALL_RULES) & allowed[None, :]
+    flat = tokens.flat_action_mask(mask)
+    return ProgramView(source=source, tokens=tokenized.tokens, depth=tokenized.depth,
+                       parent=tokenized.parent, valid=tokenized.valid, node_id=tokenized.node_id,
+                       action_mask=flat, num_rewrites=int(mask.sum()), truncated=tokenized.truncated)
+
+
+def decode(view: ProgramView, action: int) -> tuple[int, int] | None:
+    """(node id, rule index) of an action on this view; None for STOP.
+
+    Raises ValueError for an action the view's mask forbids."""
+    if not 0 <= action < view.action_mask.shape[0] or not view.action_mask[action]:
+        raise ValueError(f"illegal action {action} (the action mask forbids it)")
+    max_len = view.tokens.shape[0]
+    decoded = tokens.decode_action(action, max_len, len(ALL_RULES))
+    if decoded == "stop":
+        return None
+    position, rule_index = decoded
+    return int(view.node_id[position]), rule_index
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class StepResult:
+    """The outcome of applying one action: a new view, or an error and no change."""
+
+    view: ProgramView | None
+    rule: str
+    error: str = ""
+
+
+def rewrite(source: str, node_id: int, rule_index: int) -> str:
+    """The program after rule `rule_index` at node `node_id`; raises RewriteError."""
+    return apply_rewrite(source, ALL_RULES[rule_index].name, node_id)
+
+
+def step_program(source: str, node_id: int, rule_index: int, max_len: int,
+                 allowed: np.ndarray) -> StepResult:
+    """Applies one rewrite and views the result; never raises for a failed rewrite."""
+    rule = ALL_RULES[rule_index].name
+    try:
+        new_source = rewrite(source, node_id, rule_index)
+        return StepResult(view=view_program(new_source, max_len, allowed), rule=rule)
+    except (RewriteError, ProgramError) as exc:
+        return StepResult(view=None, rule=rule, error=f"{type(exc).__name__}: {exc}")
+
+
+def neighbours(source: str, allowed: np.ndarray) -> list[tuple[str, str]]:
+    """Every program one legal rewrite away: [(rule@node, new source)], in action order.
+
+    Unlike the policy, search is not limited to the first L tokens."""
+    module = parse_program(source)
+    result = []
+    for node_id, rule_index in legal_actions(module):
+        if not allowed[rule_index]:
+            continue
+        try:
+            result.append((f"{ALL_RULES[rule_index].name}@{node_id}", rewrite(source, node_id, rule_index)))
+        except (RewriteError, ProgramError):
+            continue
+    return result

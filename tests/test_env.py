@@ -1,0 +1,118 @@
+"""The batched environment: shapes, masks, reward telescoping, episode ends, gym wrapper."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from codeopt_jax import transitions
+from codeopt_jax.env import CodeOptEnv, EnvConfig, SingleEnv
+from codeopt_jax.rewards import potential, reward_preset
+from codeopt_jax.rewrites import ALL_RULES
+from codeopt_jax.rewrites.base import Safety
+
+REWARD = reward_preset("opcount")
+
+
+def first_legal(mask_row: np.ndarray, prefer: str | None = None) -> int:
+    legal = np.flatnonzero(mask_row[:-1])
+    if prefer is not None:
+        for action in legal:
+            if ALL_RULES[action % len(ALL_RULES)].name == prefer:
+                return int(action)
+    return int(legal[0]) if legal.size else mask_row.shape[0] - 1
+
+
+@pytest.fixture()
+def env(service):
+    with CodeOptEnv(EnvConfig(max_len=64, max_steps=3), REWARD, service) as environment:
+        yield environment
+
+
+def test_reset_shapes_and_mask(env, tiny_problem):
+    timestep = env.reset([tiny_problem, tiny_problem])
+    obs = timestep.observation
+    assert obs["tokens"].shape == (2, 64) and obs["tokens"].dtype == np.int32
+    assert obs["action_mask"].shape == (2, 64 * len(ALL_RULES) + 1)
+    assert obs["action_mask"][:, -1].all()  # STOP always legal
+    assert obs["action_mask"][:, :-1].any(axis=1).all()  # the loop can be rewritten
+    assert not timestep.done.any() and (timestep.reward == 0).all()
+
+
+def test_rewards_telescope_to_final_phi(env, tiny_problem):
+    timestep = env.reset([tiny_problem])
+    total = 0.0
+    while not timestep.done.all():
+        timestep = env.step(np.array([first_legal(timestep.observation["action_mask"][0], "sum_loop_to_sum")]))
+        total += float(timestep.reward[0])
+    info = timestep.info[0]
+    assert total == pytest.approx(info["phi"], abs=1e-6)
+    assert info["phi"] == pytest.approx(potential(info["record"], env.original_records[0], REWARD), abs=1e-6)
+    assert info["phi"] > 0 and "sum_loop_to_sum" in info["rules"]
+
+
+def test_stop_ends_episode_and_finished_slots_stay_finished(env, tiny_problem):
+    timestep = env.reset([tiny_problem, tiny_problem])
+    stop = env.stop_action
+    timestep = env.step(np.array([stop, first_legal(timestep.observation["action_mask"][1])]))
+    assert timestep.done[0] and timestep.reward[0] == 0
+    mask = timestep.observation["action_mask"][0]
+    assert mask[-1] and not mask[:-1].any()
+    for _ in range(3):
+        timestep = env.step(np.array([stop, first_legal(timestep.observation["action_mask"][1])]))
+    assert timestep.done.all() and timestep.info[1]["steps"] <= 3
+
+
+def test_illegal_action_is_refused(env, tiny_problem):
+    timestep = env.reset([tiny_problem])
+    illegal = int(np.flatnonzero(~timestep.observation["action_mask"][0])[0])
+    with pytest.raises(ValueError, match="illegal action"):
+        env.step(np.array([illegal]))
+
+
+def test_broken_program_is_penalized_and_ends_episode(service, tiny_problem):
+    config = EnvConfig(max_len=64, max_steps=3, allow_unsafe=True)
+    unsafe = {rule.name for rule in ALL_RULES if rule.safety == Safety.UNSAFE}
+    with CodeOptEnv(config, REWARD, service) as environment:
+        timestep = environment.reset([tiny_problem])
+        mask = timestep.observation["action_mask"][0]
+        unsafe_actions = [a for a in np.flatnonzero(mask[:-1]) if ALL_RULES[a % len(ALL_RULES)].name in unsafe]
+        assert unsafe_actions
+        outcomes = []
+        for action in unsafe_actions:
+            environment.reset([tiny_problem])
+            step = environment.step(np.array([action]))
+            outcomes.append((step.info[0]["record"].valid, float(step.reward[0]), bool(step.done[0])))
+    broken = [o for o in outcomes if not o[0]]
+    assert broken, "some unsafe mutation should break the tiny problem"
+    assert all(reward == -REWARD.broken_penalty and done for _, reward, done in broken)
+
+
+def test_unsafe_rules_are_masked_by_default(env, tiny_problem):
+    allowed = transitions.allowed_rules(allow_unsafe=False)
+    assert not all(allowed) and any(allowed)
+    timestep = env.reset([tiny_problem])
+    rules = np.flatnonzero(timestep.observation["action_mask"][0][:-1]) % len(ALL_RULES)
+    assert all(ALL_RULES[r].safety != Safety.UNSAFE for r in rules)
+
+
+def test_rewrite_worker_pool_matches_in_process(service, tiny_problem):
+    results = []
+    for workers in (0, 2):
+        with CodeOptEnv(EnvConfig(max_len=64, max_steps=2, rewrite_workers=workers), REWARD, service) as environment:
+            timestep = environment.reset([tiny_problem, tiny_problem])
+            actions = np.array([first_legal(row) for row in timestep.observation["action_mask"]])
+            timestep = environment.step(actions)
+            results.append((timestep.observation["tokens"].copy(), timestep.reward.copy(),
+                            [i["source"] for i in timestep.info]))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert results[0][2] == results[1][2]
+
+
+def test_gym_style_wrapper(env, tiny_problem):
+    single = SingleEnv(tiny_problem, env)
+    obs, info = single.reset()
+    assert obs["tokens"].shape == (64,) and info["problem"] == "tiny_total"
+    obs, reward, terminated, truncated, info = single.step(env.stop_action)
+    assert terminated and not truncated and reward == 0.0
