@@ -37,6 +37,8 @@ _LR = flags.DEFINE_float("learning_rate", None, "Adam learning rate.")
 _ENTROPY = flags.DEFINE_float("ent_coef", None, "Entropy bonus weight.")
 _EVAL_EVERY = flags.DEFINE_integer("eval_every", None, "Iterations between held-out evaluations.")
 _WORKERS = flags.DEFINE_integer("scoring_workers", None, "Sandboxed scoring processes.")
+_CORPUS = flags.DEFINE_string("corpus_root", None, "Corpus folder with train/ and heldout/.")
+_CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", None, "Iterations between checkpoints.")
 
 
 def build_config() -> config_lib.TrainConfig:
@@ -49,7 +51,8 @@ def build_config() -> config_lib.TrainConfig:
     config = config_lib.with_reward(config, _REWARD.value, **weights)
     top = {name: flag.value for name, flag in (("algo", _ALGO), ("seed", _SEED), ("iterations", _ITERATIONS),
                                                ("batch_size", _BATCH), ("eval_every", _EVAL_EVERY),
-                                               ("scoring_workers", _WORKERS)) if flag.value is not None}
+                                               ("scoring_workers", _WORKERS), ("corpus_root", _CORPUS),
+                                               ("checkpoint_every", _CHECKPOINT_EVERY)) if flag.value is not None}
     env = {name: flag.value for name, flag in (("max_steps", _STEPS), ("allow_unsafe", _UNSAFE))
            if flag.value is not None}
     algo = {name: flag.value for name, flag in (("learning_rate", _LR), ("ent_coef", _ENTROPY))

@@ -34,7 +34,8 @@ RULE_ORDER = [
     "sorted_local_to_min_max", "square_to_multiply", "dead_code_after_exit", "inline_return_temp",
     "inline_single_use_temp", "drop_redundant_conversion", "drop_copy_in_loop", "drop_copy_of_fresh_list",
     "drop_copy_of_read_only_local", "mutation_drop_statement", "mutation_flip_comparison",
-    "mutation_range_off_by_one", "mutation_swap_add_subtract",
+    "mutation_range_off_by_one", "mutation_swap_add_subtract", "separator_concat_loop_to_join",
+    "split_accumulation_loop", "startswith_to_slice", "flag_to_for_else",
 ]
 
 
@@ -1032,6 +1033,119 @@ def f(a, b):
     return a - b
 ''',
          [(1, 2)]),
+    Case('string_concat_loop_to_join', 'grid', 1, '''\
+def grid(rows):
+    out = ""
+    for row in rows:
+        for cell in row:
+            out += "#" if cell else "."
+        out += "\\n"
+    return out
+''',
+         '''\
+def grid(rows):
+    out = ""
+    for row in rows:
+        out += "".join(["#" if cell else "." for cell in row])
+        out += "\\n"
+    return out
+''',
+         [([],), ([[True, False], []],)]),
+    Case('string_concat_loop_to_join', 'lines_of', 1, '''\
+def lines_of(words):
+    text = ""
+    for w in words:
+        text += w
+        text += "\\n"
+    return text
+''',
+         '''\
+def lines_of(words):
+    text = "".join([w + "\\n" for w in words])
+    return text
+''',
+         [([],), (['a', 'b'],)]),
+    Case('separator_concat_loop_to_join', 'mentions', 1, '''\
+def mentions(names):
+    text = ""
+    for name in names:
+        if text:
+            text += ", "
+        text += "@" + name
+    return text
+''',
+         '''\
+def mentions(names):
+    text = ", ".join(["@" + name for name in names])
+    return text
+''',
+         [([],), (['a'],), (['a', 'b'],)]),
+    Case('split_accumulation_loop', 'gains', 1, '''\
+def gains(changes):
+    total = 0
+    count = 0
+    for c in changes:
+        if c > 0:
+            total += c
+            count += 1
+    return total, count
+''',
+         '''\
+def gains(changes):
+    total = 0
+    count = 0
+    for c in changes:
+        if c > 0:
+            total += c
+    for c in changes:
+        if c > 0:
+            count += 1
+    return total, count
+''',
+         [([],), ([3, -1, 4],)]),
+    Case('startswith_to_slice', 'comments', 1, '''\
+def comments(lines):
+    return [line for line in lines if not line.startswith("#")]
+''',
+         '''\
+def comments(lines):
+    return [line for line in lines if not line[:1] == "#"]
+''',
+         [([],), (['#a', '', 'b'],)]),
+    Case('startswith_to_slice', 'shouts', 1, '''\
+def shouts(lines):
+    return [line.endswith("!!") for line in lines]
+''',
+         '''\
+def shouts(lines):
+    return [line[-2:] == "!!" for line in lines]
+''',
+         [([],), (['a!!', '!', ''],)]),
+    Case('flag_to_for_else', 'missing_count', 1, '''\
+def missing_count(wanted, have):
+    missing = 0
+    for w in wanted:
+        found = False
+        for h in have:
+            if h == w:
+                found = True
+                break
+        if not found:
+            missing += 1
+    return missing
+''',
+         '''\
+def missing_count(wanted, have):
+    missing = 0
+    for w in wanted:
+        for h in have:
+            if h == w:
+                break
+        else:
+            missing += 1
+    return missing
+''',
+         [([], [1]), ([1, 2, 3], [2])]),
 ]
 
 NEAR_MISSES = [
@@ -1571,6 +1685,93 @@ def f(bounds):
     NearMiss('mutation_swap_add_subtract', 'no + or -', '''\
 def f(a, b):
     return a * b
+'''),
+    NearMiss('separator_concat_loop_to_join', 'pieces may be empty', '''\
+def joined(words):
+    text = ""
+    for w in words:
+        if text:
+            text += ", "
+        text += w
+    return text
+'''),
+    NearMiss('split_accumulation_loop', 'both statements change the same name', '''\
+def f(xs):
+    text = ""
+    for x in xs:
+        text += x
+        text += ","
+    return text
+'''),
+    NearMiss('split_accumulation_loop', "second statement reads the first one's result", '''\
+def f(xs):
+    total = 0
+    last = 0
+    for x in xs:
+        total += x
+        last = total
+    return last
+'''),
+    NearMiss('startswith_to_slice', 'argument is not a literal', '''\
+def f(lines, prefix):
+    return [line for line in lines if line.startswith(prefix)]
+'''),
+    NearMiss('startswith_to_slice', 'empty literal', '''\
+def f(line):
+    return line.endswith("")
+'''),
+    NearMiss('flag_to_for_else', 'flag used after the test', '''\
+def f(xs, y):
+    found = False
+    for x in xs:
+        if x == y:
+            found = True
+            break
+    if not found:
+        xs = []
+    return found
+'''),
+    NearMiss('flag_to_for_else', 'a break that does not set the flag', '''\
+def f(xs, y):
+    found = False
+    for x in xs:
+        if x is None:
+            break
+        if x == y:
+            found = True
+            break
+    if not found:
+        return 0
+    return 1
+'''),
+    NearMiss('hoist_loop_invariant', 'a called function changes the global', '''\
+TABLE = {"a": 1}
+
+
+def bump():
+    TABLE["a"] += 1
+
+
+def f(xs):
+    out = []
+    for x in xs:
+        bump()
+        out.append(x * TABLE["a"])
+    return out
+'''),
+    NearMiss('reuse_repeated_call', 'a call in between may change the global', '''\
+LIMITS = [1, 2]
+
+
+def grow():
+    LIMITS.append(3)
+
+
+def f():
+    a = len(LIMITS)
+    grow()
+    b = len(LIMITS)
+    return a, b
 '''),
 ]
 

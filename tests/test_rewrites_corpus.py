@@ -89,16 +89,16 @@ def test_every_problem_has_a_behaviour_preserving_rewrite() -> None:
 @pytest.fixture(scope="module")
 def scored():
     """Scores, in one batch: every safe / conditional single rewrite, one seeded walk per
-    problem, and a few mutants per unsafe rule. Returns [(label, kind, record, code)]."""
+    problem, and a few mutants per deliberate mutation rule. Returns [(label, kind, record, code)]."""
     items, labels = [], []
     per_unsafe: dict[str, int] = {}
     for problem, rule_name, site, code in _single_rewrites():
         rule = next(r for r in ALL_RULES if r.name == rule_name)
         if rule.safety is Safety.UNSAFE:
-            if per_unsafe.get(rule_name, 0) >= MUTANTS_PER_RULE:
+            if not rule_name.startswith("mutation_") or per_unsafe.get(rule_name, 0) >= MUTANTS_PER_RULE:
                 continue
             per_unsafe[rule_name] = per_unsafe.get(rule_name, 0) + 1
-            kind = "unsafe:" + rule_name
+            kind = "mutation:" + rule_name
         else:
             kind = "preserving"
         items.append((problem, code))
@@ -119,10 +119,10 @@ def test_preserving_rewrites_pass_checks(scored) -> None:
     assert not failures, "\n\n".join(failures)
 
 
-def test_unsafe_mutations_get_caught(scored) -> None:
+def test_deliberate_mutations_get_caught(scored) -> None:
     caught: dict[str, bool] = {}
     for _, kind, record, _ in scored:
-        if kind.startswith("unsafe:"):
+        if kind.startswith("mutation:"):
             caught[kind] = caught.get(kind, False) or not record.valid
     assert caught, "no mutation sites in the corpus"
     assert all(caught.values()), f"mutations never caught: {[k for k, v in caught.items() if not v]}"

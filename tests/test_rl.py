@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import chex
 import jax
 import jax.numpy as jnp
@@ -252,21 +254,23 @@ def test_value_baseline_gradient_stays_out_of_the_policy_term():
 
     @jax.jit
     def grads(vf_coef):
-        return jax.grad(lambda p: reinforce_loss(
-            p, tabular_apply, REINFORCE_BATCH, baseline="value", vf_coef=vf_coef, ent_coef=0.0, normalize_advantages=False
-        )[0])(params)
+        def loss(p):
+            hparams = dict(baseline="value", vf_coef=vf_coef, ent_coef=0.0, normalize_advantages=False)
+            return reinforce_loss(p, tabular_apply, REINFORCE_BATCH, **hparams)[0]
+
+        return jax.grad(loss)(params)
 
     # With vf_coef = 0 only the policy term is left: no gradient reaches the value.
     assert float(grads(0.0)["value"]) == 0.0
     # With vf_coef = 1 the value gradient is exactly that of the MSE: mean(v - G) = 0.5 - 3 = -2.5.
     assert float(grads(1.0)["value"]) == pytest.approx(-2.5, abs=1e-5)
     # The policy gradient equals that of -mean(log_prob * (G - 0.5)) with a constant baseline.
-    constant_baseline = jax.grad(
-        lambda logits: -jnp.mean(
-            distributions.log_prob(jnp.broadcast_to(logits, (3, 3)), REINFORCE_BATCH.obs["action_mask"], REINFORCE_BATCH.action)
-            * (REINFORCE_BATCH.returns - 0.5)
-        )
-    )(params["logits"])
+    def constant_baseline_loss(logits):
+        mask, action = REINFORCE_BATCH.obs["action_mask"], REINFORCE_BATCH.action
+        log_prob = distributions.log_prob(jnp.broadcast_to(logits, (3, 3)), mask, action)
+        return -jnp.mean(log_prob * (REINFORCE_BATCH.returns - 0.5))
+
+    constant_baseline = jax.grad(constant_baseline_loss)(params["logits"])
     np.testing.assert_allclose(grads(1.0)["logits"], constant_baseline, rtol=1e-6)
 
 
@@ -353,7 +357,7 @@ def test_ppo_early_stops_on_kl(tabular_ppo):
     assert int(metrics["num_updates"]) == 6 and int(metrics["epochs_run"]) == 3
     assert float(metrics["early_stopped"]) == 0.0 and int(state.step) == 6
 
-    stopping = PPOConfig(**{**TABULAR_PPO.__dict__, "target_kl": 1e-6})
+    stopping = dataclasses.replace(TABULAR_PPO, target_kl=1e-6)
     update = make_ppo_update(tabular_apply, optimizer, stopping)
     state, metrics = update(create_train_state(tabular_params(), optimizer), rollout, jax.random.key(1))
     assert int(metrics["num_updates"]) == 2 and int(metrics["epochs_run"]) == 1

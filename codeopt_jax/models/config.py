@@ -35,7 +35,8 @@ class ModelConfig:
     dropout: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("num_rules", "max_len", "vocab_size", "max_parent_offset", "d_model", "num_heads", "num_layers", "mlp_dim"):
+        positive = ("num_rules", "max_len", "vocab_size", "max_parent_offset")
+        for name in positive + ("d_model", "num_heads", "num_layers", "mlp_dim"):
             if getattr(self, name) < 1:
                 raise ValueError(f"ModelConfig.{name} must be positive, got {getattr(self, name)}")
         if self.max_depth < 0:

@@ -734,6 +734,17 @@ def value_kind(node: cst.BaseExpression, ctx: ProgramContext, assumed: frozenset
     return UNKNOWN
 
 
+ITERATOR_BUILTINS = frozenset({"map", "filter", "zip", "enumerate", "reversed", "iter"})
+
+
+def is_one_shot_iterator(node: cst.CSTNode, ctx: ProgramContext) -> bool:
+    """An expression that builds an iterator (consumed by one pass, so never shareable)."""
+    if isinstance(node, cst.GeneratorExp):
+        return True
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and \
+        node.func.value in ITERATOR_BUILTINS and ctx.builtin_usable(node.func.value)
+
+
 def may_be_fresh_mutable(node: cst.BaseExpression, ctx: ProgramContext) -> bool:
     """Whether evaluating node may build a new mutable object or one-shot iterator."""
     return value_kind(node, ctx) == FRESH
@@ -845,6 +856,9 @@ def bound_before(name: str, statement: cst.CSTNode, ctx: ProgramContext) -> bool
         return True  # a global or builtin (or a closure variable of an enclosing def)
     current = statement
     while current is not function:
+        parent = ctx.parent(current)
+        if isinstance(parent, cst.For) and current is parent.body and name in target_names(parent.target):
+            return True  # bound by the loop around it
         position = ctx.block_position(current)
         if position is not None:
             block, index = position

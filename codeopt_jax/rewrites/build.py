@@ -155,3 +155,15 @@ def substitute(node: cst.CSTNode, replacements: dict[int, cst.CSTNode]) -> cst.C
             return updated_node if new is None else new
 
     return node.visit(_Swap())
+
+
+def remove_small_statement(small: cst.BaseSmallStatement, ctx) -> tuple[cst.CSTNode, object]:
+    """A (target, replacement) pair deleting one small statement: the statement itself when
+    its line has others, else its line, else (the block would be empty) `pass` instead."""
+    line = ctx.parent(small)
+    if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and len(line.body) > 1:
+        return small, cst.RemovalSentinel.REMOVE
+    position = ctx.block_position(line)
+    if position is not None and len(position[0].body) > 1:
+        return line, cst.RemovalSentinel.REMOVE
+    return small, cst.Pass()

@@ -110,17 +110,6 @@ class SortedLastToMax(Rule):
         return Edit([(node, _extreme_call(func, iterable, key).with_changes(lpar=node.lpar, rpar=node.rpar))])
 
 
-def _removal(small: cst.BaseSmallStatement, ctx: ProgramContext) -> tuple[cst.CSTNode, Any]:
-    """A replacement that deletes one small statement (keeping its block non-empty)."""
-    line = ctx.parent(small)
-    if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and len(line.body) > 1:
-        return small, cst.RemovalSentinel.REMOVE
-    position = ctx.block_position(line)
-    if position is not None and len(position[0].body) > 1:
-        return line, cst.RemovalSentinel.REMOVE
-    return small, cst.Pass()
-
-
 class SortedLocalToMinMax(Rule):
     """`s = sorted(xs)` whose only uses are `s[0]` / `s[-1]` becomes those uses calling
     `min(xs)` / `max(xs)` directly (two linear scans instead of a sort).
@@ -177,7 +166,7 @@ class SortedLocalToMinMax(Rule):
 
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
         (iterable, key, reverse), uses = found
-        replacements: list = [_removal(node, ctx)]
+        replacements: list = [build.remove_small_statement(node, ctx)]
         for subscript, position in uses:
             call = _extreme_call(_builtin_for(position, reverse), iterable, key)
             replacements.append((subscript, call.with_changes(lpar=subscript.lpar, rpar=subscript.rpar)))

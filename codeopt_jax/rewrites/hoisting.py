@@ -12,7 +12,7 @@ from codeopt_jax.rewrites import analysis, build
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import COMPREHENSION_TYPES, ProgramContext
 from codeopt_jax.rewrites.repeat import (RepeatContext, insert_before, names_stable, occurrences_like,
-                                         repeat_context)
+                                         repeat_context, stable_in)
 
 _WORK_TYPES = (cst.Call, cst.Subscript, cst.BinaryOperation, cst.ListComp, cst.SetComp, cst.DictComp)
 _COMPREHENSION_SUFFIX = {cst.ListComp: "list", cst.SetComp: "set", cst.DictComp: "dict"}
@@ -108,6 +108,8 @@ def _alias_read_only(assign: cst.Assign, ctx: ProgramContext) -> bool:
 def _shareable(node: cst.BaseExpression, ctx: ProgramContext) -> bool:
     """Whether one evaluation of node can stand in for several: its value is immutable,
     or every use of it only reads it."""
+    if analysis.is_one_shot_iterator(node, ctx):
+        return False
     if analysis.value_kind(node, ctx) != analysis.FRESH:
         return True
     verdict, context = analysis.use_of(node, ctx)
@@ -360,7 +362,7 @@ class ReuseRepeatedCall(Rule):
         block, index = position
         region: list[cst.CSTNode] = []
         for later in block.body[index:]:
-            if not all(analysis.not_mutated(name, later, ctx) for name in names):
+            if not all(stable_in(name, later, statement, ctx, require_bound=False) for name in names):
                 if later is statement:
                     return None
                 break
@@ -374,6 +376,8 @@ class ReuseRepeatedCall(Rule):
                 found.append(other)
         found.sort(key=ctx.node_id)
         if len(found) < 2 or found[0] is not node or ctx.code(found[0]) != text:
+            return None
+        if analysis.is_one_shot_iterator(node, ctx):
             return None
         if analysis.value_kind(node, ctx) == analysis.FRESH and \
                 not all(analysis.use_of(o, ctx)[0] == analysis.READ for o in found):

@@ -9,7 +9,7 @@ import libcst as cst
 from codeopt_jax.rewrites import analysis, build
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.repeat import insert_before, repeat_context
+from codeopt_jax.rewrites.repeat import insert_before, repeat_context, stable_in
 
 
 def _membership_target(node: cst.CSTNode) -> cst.ComparisonTarget | None:
@@ -71,7 +71,7 @@ class ListMembershipToSet(Rule):
         if where is None or name in where.local_names or _bound_to_string(name, ctx) or \
                 _holds_only_sets(name, node, ctx):
             return None
-        if not analysis.not_mutated(name, where.region, ctx) or not analysis.bound_before(name, where.anchor, ctx):
+        if not stable_in(name, where.region, where.anchor, ctx):
             return None
         return name, where
 

@@ -625,6 +625,8 @@ class SplitAccumulationLoop(Rule):
                 return None
             header_names |= analysis.names_in(part, ctx)
         changed = set().union(*effects)
+        if sum(len(e) for e in effects) != len(changed):
+            return None  # two statements change the same name
         if changed & (header_names | set(chain.targets)):
             return None
         for index, leaf in enumerate(chain.leaves):
@@ -642,3 +644,99 @@ class SplitAccumulationLoop(Rule):
         first = _rebuild(node, depth, [chain.leaves[0]])
         rest = build.clean(_rebuild(node, depth, list(chain.leaves[1:]))).with_changes(leading_lines=())
         return Edit([(node, cst.FlattenSentinel([first, rest]))])
+
+
+# --- search flags -------------------------------------------------------------------------------
+
+def _own_breaks(loop: cst.CSTNode) -> list[cst.Break]:
+    """The break statements that end this loop (not an inner one)."""
+    found: list[cst.Break] = []
+    stack = [loop.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Break):
+            found.append(node)
+            continue
+        if isinstance(node, (cst.For, cst.While)):
+            if node.orelse is not None:
+                stack.append(node.orelse)
+            continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(node.children)
+    return found
+
+
+def _is_flag_set(small: cst.CSTNode, flag: str) -> bool:
+    return isinstance(small, cst.Assign) and len(small.targets) == 1 and \
+        isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == flag and \
+        isinstance(small.value, cst.Name) and small.value.value == "True"
+
+
+def _statement_before(small: cst.CSTNode, ctx: ProgramContext) -> cst.CSTNode | None:
+    """The small statement executed right before small (same line, or the previous line)."""
+    line = ctx.parent(small)
+    index = next(i for i, s in enumerate(line.body) if s is small)
+    if index:
+        return line.body[index - 1]
+    previous = ctx.previous_statements(line)
+    if previous and isinstance(previous[0], cst.SimpleStatementLine):
+        return previous[0].body[-1]
+    return None
+
+
+class FlagToForElse(Rule):
+    """`found = False` + a loop that sets `found = True` right before each of its breaks +
+    `if not found: ...` right after it becomes a for/else: the else block runs exactly
+    when the loop ends without a break, so the flag goes away.
+
+    Precondition (checked): the flag is bound only by the start (False) and by
+    `found = True` directly before each break of this loop; its only other use is the
+    `if not found:` (without elif/else) right after the loop; the loop has no else yet.
+    """
+
+    name = "flag_to_for_else"
+    description = "found = False; for ...: ... found = True; break / if not found: X  ->  for ...: ... break / else: X"
+    safety = Safety.CONDITIONAL
+    families = ("nested_lookup", "list_membership")
+    anchor_types = (cst.For,)
+
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+        if node.orelse is not None or node.asynchronous is not None:
+            return None
+        following = ctx.next_statement(node)
+        if not (isinstance(following, cst.If) and following.orelse is None):
+            return None
+        test = following.test
+        if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+                and isinstance(test.expression, cst.Name) and not test.expression.lpar):
+            return None
+        flag = test.expression.value
+        init = find_initializer(node, flag, ctx)
+        function = ctx.in_function_body(node)
+        if init is None or function is None or not (isinstance(init.value, cst.Name) and init.value.value == "False"):
+            return None
+        breaks = _own_breaks(node)
+        if not breaks:
+            return None
+        setters = [_statement_before(b, ctx) for b in breaks]
+        if not all(s is not None and _is_flag_set(s, flag) for s in setters):
+            return None
+        allowed = {id(init.line.body[0].targets[0].target), id(test.expression)}
+        allowed |= {id(s.targets[0].target) for s in setters}
+        for occurrence in analysis.function_occurrences(function, ctx):
+            if occurrence.name == flag and id(occurrence.node) not in allowed:
+                return None
+        return init, setters, following
+
+    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
+        init, setters, following = found
+        replacements: list = [(init.line, cst.RemovalSentinel.REMOVE), (following, cst.RemovalSentinel.REMOVE)]
+        for setter in {id(s): s for s in setters}.values():
+            replacements.append(build.remove_small_statement(setter, ctx))
+
+        def with_else(updated: cst.CSTNode) -> cst.CSTNode:
+            return updated.with_changes(orelse=cst.Else(body=following.body))
+
+        replacements.append((node, with_else))
+        return Edit(replacements)

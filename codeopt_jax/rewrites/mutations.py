@@ -9,7 +9,6 @@ import libcst as cst
 
 from codeopt_jax.rewrites import build
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
-from codeopt_jax.rewrites.cleanup import _removal
 from codeopt_jax.rewrites.context import ProgramContext
 
 _DROPPABLE = (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr, cst.Return, cst.Raise, cst.Assert,
@@ -33,7 +32,7 @@ class DropStatement(Rule):
         return True if ctx.in_function_body(node) is not None else None
 
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        return Edit([_removal(node, ctx)])
+        return Edit([build.remove_small_statement(node, ctx)])
 
 
 _FLIPPED = {

@@ -71,6 +71,7 @@ ALL_RULES: tuple[Rule, ...] = (
     strings.SeparatorConcatLoopToJoin(),
     loops.SplitAccumulationLoop(),
     strings.StartswithToSlice(),
+    loops.FlagToForElse(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}

@@ -69,17 +69,47 @@ def _context(region: cst.CSTNode, anchor: cst.CSTNode, ctx: ProgramContext,
 
 def names_stable(expression: cst.CSTNode, where: RepeatContext, ctx: ProgramContext) -> bool:
     """Every variable in expression keeps its value and contents across the repeated
-    region (never rebound, mutated or handed to unknown code there) and already has a
-    value when the anchor statement starts."""
+    region and already has a value when the anchor statement starts."""
     names = {o.name for o in analysis.occurrences(expression, ctx) if o.kind == analysis.LOAD}
     if names & where.local_names:
         return False
-    for name in names:
-        if not analysis.not_mutated(name, where.region, ctx):
-            return False
-        if not analysis.bound_before(name, where.anchor, ctx):
-            return False
-    return True
+    return all(stable_in(name, where.region, where.anchor, ctx) for name in names)
+
+
+def stable_in(name: str, region: cst.CSTNode, anchor: cst.CSTNode, ctx: ProgramContext,
+              require_bound: bool = True) -> bool:
+    """name is never rebound, mutated (also through aliases) or handed to unknown code in
+    region, has a value before anchor (unless require_bound is False), and, when it is a
+    global or closure variable, the region calls nothing that might change it behind its back."""
+    if not analysis.not_mutated(name, region, ctx):
+        return False
+    if require_bound and not analysis.bound_before(name, anchor, ctx):
+        return False
+    function = ctx.in_function_body(anchor)
+    if function is None:
+        return False
+    local = name in analysis.param_names(function.params) or any(
+        o.name == name and o.kind != analysis.LOAD and not o.nested for o in analysis.occurrences(function.body, ctx))
+    return local or not _calls_unknown_code(region, function, ctx)
+
+
+def _calls_unknown_code(region: cst.CSTNode, function: cst.FunctionDef, ctx: ProgramContext) -> bool:
+    """Whether region calls anything but pure functions and methods of the function's locals."""
+    key = ("calls_unknown_code", id(region))
+    if key in ctx.cache:
+        return ctx.cache[key]
+    locals_ = analysis.stored_names(function.body, ctx) | set(analysis.param_names(function.params))
+    verdict = False
+    for call in ctx.nodes_of_type((cst.Call,)):
+        if not ctx.is_inside(call, region) or analysis.is_pure_call(call, ctx):
+            continue
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in locals_:
+            continue
+        verdict = True
+        break
+    ctx.cache[key] = verdict
+    return verdict
 
 
 def occurrences_like(expression: cst.CSTNode, where: RepeatContext, ctx: ProgramContext) -> list[cst.CSTNode]:

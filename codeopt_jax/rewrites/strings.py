@@ -253,6 +253,8 @@ class StartswithToSlice(Rule):
         sliced = cst.Subscript(value=build.clean(node.func.value), slice=[cst.SubscriptElement(slice=part)])
         comparison = cst.Comparison(left=sliced, comparisons=[cst.ComparisonTarget(
             operator=cst.Equal(), comparator=build.clean(node.args[0].value))], lpar=node.lpar, rpar=node.rpar)
-        if not node.lpar and isinstance(ctx.parent(node), _OPERAND_PARENTS):
+        parent = ctx.parent(node)
+        negation = isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not)
+        if not node.lpar and isinstance(parent, _OPERAND_PARENTS) and not negation:
             comparison = build.parenthesized(comparison)
         return Edit([(node, comparison)])

@@ -63,7 +63,8 @@ def _weighted_mean(values: jax.Array, weights: jax.Array) -> jax.Array:
 def explained_variance(prediction: jax.Array, target: jax.Array) -> jax.Array:
     """1 - Var(target - prediction) / Var(target); 0 where the target is constant."""
     target_var = target.var()
-    return jnp.where(target_var > 0, 1.0 - (target - prediction).var() / jnp.where(target_var > 0, target_var, 1.0), 0.0)
+    safe_var = jnp.where(target_var > 0, target_var, 1.0)
+    return jnp.where(target_var > 0, 1.0 - (target - prediction).var() / safe_var, 0.0)
 
 
 def ppo_batch_from_rollout(rollout: Rollout, gamma: float, gae_lambda: float) -> PPOBatch:
