@@ -25,13 +25,13 @@ class TrainConfig:
     """Everything a training run depends on."""
 
     algo: str = "ppo"                  # "ppo" or "reinforce"
-    iterations: int = 48               # training iterations: one rollout + one update each
+    iterations: int = 100              # training iterations: one rollout + one update each
     batch_size: int = 16               # episodes (problems) per rollout: B
     seed: int = 0                      # seeds params, sampling and problem order
     corpus_root: str = "corpus"        # folder with train/ and heldout/
     train_split: str = "train"         # problems to train on
     eval_split: str = "heldout"        # problems for periodic greedy evaluation
-    eval_every: int = 8                # iterations between evaluations (0: only at the end)
+    eval_every: int = 10               # iterations between evaluations (0: only at the end)
     checkpoint_every: int = 4          # iterations between checkpoints
     scoring_workers: int = 2           # sandboxed scoring processes
     d_model: int = 64                  # transformer width

@@ -1,8 +1,9 @@
 """Non-learning baselines over the agent's action space, with the same scoring and budget.
 
-A *scoring* is one uncached candidate run in the scoring service; every method gets
-the same budget of scorings per problem (the original's own scoring included) and
-the same Φ (`rewards.potential`). Methods:
+A *scoring* is one distinct program a method asks to have run (what one uncached run
+costs in a fresh scoring cache, however warm the shared cache really is); every method
+gets the same budget of scorings per problem (the original's own scoring included)
+and the same Φ (`rewards.potential`). Methods:
 
   identity    the original program.
   random      random rollouts of 1..max_depth random legal rewrites; keep the best.
@@ -77,14 +78,10 @@ class _Scorer:
 
     def __init__(self, problem: Problem, service: ScoringService, reward: RewardConfig, budget: int):
         self.problem, self.service, self.reward, self.budget = problem, service, reward, budget
-        self.start = service.scorings
         self.seen: set[str] = set()
         self.original_code = normalized_code(problem.program)
         self.original = service.score(problem, problem.program, reward.score_options)
-
-    @property
-    def used(self) -> int:
-        return self.service.scorings - self.start
+        self.used = 1  # distinct programs scored for this search, the original included
 
     @property
     def left(self) -> int:
@@ -103,6 +100,7 @@ class _Scorer:
         candidates = candidates[:self.left]
         if not candidates:
             return []
+        self.used += len(candidates)
         records = self.service.score_many([(self.problem, s) for s, _ in candidates], self.reward.score_options)
         return [Node(s, rules, r, potential(r, self.original, self.reward))
                 for (s, rules), r in zip(candidates, records)]

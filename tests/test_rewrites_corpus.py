@@ -5,6 +5,7 @@ original on the workload (scored in the sandbox, in one batch)."""
 from __future__ import annotations
 
 import functools
+import pathlib
 import random
 
 import pytest
@@ -14,13 +15,14 @@ from codeopt_jax.program import parse_program, preorder
 from codeopt_jax.rewrites import ALL_RULES, Safety, apply_rewrite, legal_actions
 from codeopt_jax.scoring import ScoreOptions, ScoringService
 
+CORPUS = pathlib.Path(__file__).resolve().parents[1] / "corpus"
 WALK_STEPS = 10
 MUTANTS_PER_RULE = 8
 
 
 @functools.lru_cache(maxsize=None)
 def _problems() -> tuple[Problem, ...]:
-    return tuple(load_corpus("corpus"))
+    return tuple(load_corpus(CORPUS))
 
 
 @functools.lru_cache(maxsize=None)

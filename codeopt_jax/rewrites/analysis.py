@@ -365,8 +365,6 @@ def use_of(node: cst.BaseExpression, ctx: ProgramContext) -> tuple[str, cst.CSTN
         if isinstance(parent, (cst.ComparisonTarget, cst.Comparison, cst.BinaryOperation, cst.UnaryOperation,
                                cst.If, cst.While, cst.Assert, cst.FormattedStringExpression, cst.Index,
                                cst.Slice, cst.CompIf, cst.Expr)):
-            if isinstance(parent, cst.Expr):
-                return READ, parent
             return READ, parent
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is current:
             return READ, parent
@@ -550,7 +548,7 @@ _EXPRESSION_PARTS = (cst.BaseExpression, cst.Element, cst.StarredElement, cst.Di
 
 def is_pure_function_name(name: str, ctx: ProgramContext) -> bool:
     function = ctx.module_functions.get(name)
-    return function is not None and name in ctx.module_functions and is_pure_function(function, ctx)
+    return function is not None and is_pure_function(function, ctx)
 
 
 def fresh_locals(function: cst.FunctionDef, ctx: ProgramContext) -> set[str]:
@@ -743,11 +741,6 @@ def is_one_shot_iterator(node: cst.CSTNode, ctx: ProgramContext) -> bool:
         return True
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and \
         node.func.value in ITERATOR_BUILTINS and ctx.builtin_usable(node.func.value)
-
-
-def may_be_fresh_mutable(node: cst.BaseExpression, ctx: ProgramContext) -> bool:
-    """Whether evaluating node may build a new mutable object or one-shot iterator."""
-    return value_kind(node, ctx) == FRESH
 
 
 # --- liveness -----------------------------------------------------------------------------

@@ -162,7 +162,10 @@ class Rule(abc.ABC):
         found = self.match(node, ctx) if isinstance(node, self.anchor_types) else None
         if found is None:
             raise RewriteError(f"{self.name}: does not apply at node {site} ({type(node).__name__})")
-        return apply_edit(ctx, self.build(node, found, ctx))
+        try:
+            return apply_edit(ctx, self.build(node, found, ctx))
+        except cst.CSTValidationError as exc:
+            raise RewriteError(f"{self.name} at node {site} built an invalid tree: {exc}") from None
 
     @abc.abstractmethod
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:

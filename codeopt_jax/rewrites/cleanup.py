@@ -274,7 +274,8 @@ def _single_assignment(node: cst.CSTNode, ctx: ProgramContext) -> tuple[str, cst
     return node.targets[0].target.value, line
 
 
-def _name_occurrences_in_function(name: str, node: cst.CSTNode, ctx: ProgramContext) -> list[analysis.Occurrence] | None:
+def _name_occurrences_in_function(name: str, node: cst.CSTNode,
+                                  ctx: ProgramContext) -> list[analysis.Occurrence] | None:
     function = ctx.in_function_body(node)
     if function is None:
         return None

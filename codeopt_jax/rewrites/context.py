@@ -138,20 +138,6 @@ class ProgramContext:
                 return True
         return False
 
-    def loop_around(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        """The innermost For/While whose repeated part (body, or a while test) holds node,
-        searching within the enclosing function only."""
-        child = node
-        for ancestor in self.ancestors(node):
-            if isinstance(ancestor, SCOPE_TYPES):
-                return None
-            if isinstance(ancestor, cst.For) and child is ancestor.body:
-                return ancestor
-            if isinstance(ancestor, cst.While) and (child is ancestor.body or child is ancestor.test):
-                return ancestor
-            child = ancestor
-        return None
-
     # --- names ----------------------------------------------------------------------
     @functools.cached_property
     def identifiers(self) -> frozenset[str]:
@@ -168,9 +154,6 @@ class ProgramContext:
     def builtin_usable(self, name: str) -> bool:
         """Whether a builtin name surely means the builtin (the program never rebinds it)."""
         return hasattr(builtins, name) and name not in self.bound_names
-
-    def usable(self, *names: str) -> bool:
-        return all(self.builtin_usable(name) for name in names)
 
     @functools.cached_property
     def module_imports(self) -> dict[str, str]:

@@ -99,7 +99,8 @@ class DropRedundantConversion(Rule):
     `sorted(x)`; the site is the call that disappears."""
 
     name = "drop_redundant_conversion"
-    description = "sorted(list(x)) / list(sorted(x)) / str(str(x)) / sum(xs[:])  ->  sorted(x) / sorted(x) / str(x) / sum(xs)"
+    description = ("sorted(list(x)) / list(sorted(x)) / str(str(x)) / sum(xs[:])  ->  "
+                   "sorted(x) / sorted(x) / str(x) / sum(xs)")
     safety = Safety.SAFE
     families = ("needless_copies",)
     anchor_types = (cst.Call, cst.Subscript)

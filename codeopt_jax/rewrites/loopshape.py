@@ -118,8 +118,10 @@ def stored_item(small: cst.CSTNode) -> tuple[str, cst.BaseExpression, cst.BaseEx
 LeafMatcher = Callable[[cst.CSTNode], "tuple[str, cst.BaseExpression] | None"]
 
 
-def branch_values(statement: cst.CSTNode, leaf: LeafMatcher, allow_missing_else: bool
-                  ) -> tuple[str, list[tuple[cst.BaseExpression, cst.BaseExpression]], cst.BaseExpression | None] | None:
+Branches = tuple[str, list[tuple[cst.BaseExpression, cst.BaseExpression]], cst.BaseExpression | None]
+
+
+def branch_values(statement: cst.CSTNode, leaf: LeafMatcher, allow_missing_else: bool) -> Branches | None:
     """For an if/elif/else whose every branch is one leaf on the same name:
     (name, [(test, value), ...], final value or None when there is no else)."""
     if not (isinstance(statement, cst.If)):

@@ -7,12 +7,17 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import build
+from codeopt_jax.rewrites import analysis, build
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 
 _DROPPABLE = (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr, cst.Return, cst.Raise, cst.Assert,
               cst.Break, cst.Continue, cst.Del)
+
+
+def _nonlocal_names(function: cst.FunctionDef, ctx: ProgramContext) -> set[str]:
+    return {o.name for o in analysis.occurrences(function.body, ctx)
+            if o.kind == analysis.DECL and isinstance(ctx.parent(ctx.parent(o.node)), cst.Nonlocal)}
 
 
 class DropStatement(Rule):
@@ -27,9 +32,13 @@ class DropStatement(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         line = ctx.parent(node)
-        if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        function = ctx.in_function_body(node)
+        if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) or function is None:
             return None
-        return True if ctx.in_function_body(node) is not None else None
+        bound = {o.name for o in analysis.occurrences(node, ctx) if o.kind == analysis.STORE}
+        if bound & _nonlocal_names(function, ctx):
+            return None  # a nested `nonlocal` needs this binding to compile
+        return True
 
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
         return Edit([build.remove_small_statement(node, ctx)])

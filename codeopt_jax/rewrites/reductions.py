@@ -124,7 +124,8 @@ def _infinity_sign(node: cst.CSTNode, ctx: ProgramContext) -> int | None:
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         sign, node = -1, node.expression
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "float" \
-            and ctx.builtin_usable("float") and len(node.args) == 1 and isinstance(node.args[0].value, cst.SimpleString):
+            and ctx.builtin_usable("float") and len(node.args) == 1 \
+            and isinstance(node.args[0].value, cst.SimpleString):
         text = node.args[0].value.evaluated_value.strip().lower()
         if text in ("inf", "+inf", "infinity", "+infinity"):
             return sign
@@ -179,7 +180,8 @@ class MinMaxLoopToBuiltin(Rule):
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         chain = loop_chain(node)
         leaf = single_leaf(chain) if chain is not None else None
-        if not (isinstance(leaf, cst.Assign) and len(leaf.targets) == 1 and isinstance(leaf.targets[0].target, cst.Name)):
+        if not (isinstance(leaf, cst.Assign) and len(leaf.targets) == 1
+                and isinstance(leaf.targets[0].target, cst.Name)):
             return None
         best = leaf.targets[0].target.value
         clauses = list(chain.clauses)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
-from codeopt_jax.rewrites import cleanup, copies, counting, hoisting, lookups, loops, memo, mutations, reductions, strings
+from codeopt_jax.rewrites import (cleanup, copies, counting, hoisting, lookups, loops, memo, mutations, reductions,
+                                  strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -107,7 +108,7 @@ def apply_rewrite(source: str, rule_name: str, site: int) -> str:
     code = rule.apply(module, site).code
     try:
         compile(code, "<candidate>", "exec")
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError) as exc:
         raise RewriteError(f"{rule_name} at node {site} produced code that does not compile: {exc}") from None
     return code
 
