@@ -34,6 +34,7 @@ class TrainConfig:
     eval_every: int = 10               # iterations between evaluations (0: only at the end)
     checkpoint_every: int = 4          # iterations between checkpoints
     scoring_workers: int = 2           # sandboxed scoring processes
+    reward_model_dir: str = ""         # a trained reward model's workdir (for reward.model_weight / env.screen_top_k)
     d_model: int = 64                  # transformer width
     num_heads: int = 4                 # attention heads
     num_layers: int = 2                # transformer blocks

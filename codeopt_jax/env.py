@@ -8,7 +8,11 @@ Observation: dict of `tokens`, `depth`, `parent`, `valid` [B, L] and `action_mas
 [B, L*R+1] (STOP last, always legal). Reward r_t = Φ(s_{t+1}) − Φ(s_t) with Φ from
 `rewards.potential`, so an episode's return is Φ(final) (Φ(original) = 0). An episode
 ends at STOP, after `max_steps` rewrites, when no rewrite is legal, or (with
-`end_on_broken`) when a rewrite breaks the program. A finished slot stays finished:
+`end_on_broken`) when a rewrite breaks the program. With a learned reward model, Φ can
+add `model_weight * (s(program) − s(original))`, and `screen_top_k` measures only the
+model's top-k new programs per step: a screened-out program keeps its parent's Φ
+(reward 0) until it is measured, and every final program is measured, so the return
+is still the measured Φ(final). A finished slot stays finished:
 its later steps give reward 0, done True, and a mask that allows only STOP, so a
 fixed-horizon rollout of `max_steps` steps covers every episode.
 """
@@ -48,6 +52,7 @@ class EnvConfig:
     allow_unsafe: bool = False   # let the agent use the deliberately unsafe mutations
     end_on_broken: bool = True   # end the episode when a rewrite breaks the program
     rewrite_workers: int = 0     # processes for parsing/rewriting (0 = in this process)
+    screen_top_k: int = 0        # with a reward model: measure only the model's top-k candidates per step (0: all)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,15 +77,25 @@ class _Slot:
     done: bool = False
     rules: tuple[str, ...] = ()
     error: str = ""
+    base_phi: float = 0.0        # Φ without the reward-model term
+    model_score: float = 0.0     # reward model's score of the current program
+    original_model_score: float = 0.0
+    verified: bool = True        # the current program was measured (False: screened out)
 
 
 class CodeOptEnv:
     """B parallel episodes, one per problem given to `reset`."""
 
-    def __init__(self, config: EnvConfig, reward: RewardConfig, scoring: ScoringService):
+    def __init__(self, config: EnvConfig, reward: RewardConfig, scoring: ScoringService, reward_model=None):
+        """reward_model: an object with `scores(sources) -> [N]` (see reward_model.scorer), needed when
+        `reward.model_weight` is non-zero or `config.screen_top_k` is set."""
+        if (reward.model_weight or config.screen_top_k) and reward_model is None:
+            raise ValueError("model_weight / screen_top_k need a reward model")
         self.config = config
         self.reward = reward
         self.scoring = scoring
+        self.reward_model = reward_model
+        self.model_stats = {"candidates": 0, "measured": 0, "preferred": 0, "preferred_but_worse": 0}
         self.allowed = transitions.allowed_rules(config.allow_unsafe)
         self.num_rules = len(ALL_RULES)
         self.num_actions = config.max_len * self.num_rules + 1
@@ -107,10 +122,37 @@ class CodeOptEnv:
         self.perf["scoring_seconds"] += time.perf_counter() - start
         return records
 
-    def _phi(self, slot: _Slot, record: ScoreRecord, source: str) -> float:
+    def _base_phi(self, slot: _Slot, record: ScoreRecord, source: str) -> float:
+        """Φ from measurements only."""
         if normalized_code(source) == slot.original_code:
             return 0.0  # Φ(original) = 0 exactly, not a noisy self-timing
         return potential(record, slot.original, self.reward)
+
+    def _total_phi(self, slot: _Slot, record: ScoreRecord, base: float, model_score: float) -> float:
+        """Φ plus the reward-model term w * (s(program) − s(original)) for programs that pass the gates."""
+        if not self.reward.model_weight or is_broken(record, self.reward):
+            return base
+        return base + self.reward.model_weight * (model_score - slot.original_model_score)
+
+    def _model_scores(self, sources: list[str]) -> np.ndarray:
+        if self.reward_model is None or not sources:
+            return np.zeros(len(sources))
+        return np.asarray(self.reward_model.scores(sources, self.config.max_len), dtype=float)
+
+    def _measure(self, measured: list[tuple[int, "transitions.ProgramView", float]]) -> list[float]:
+        """Scores (slot index, view, model score) triples; updates the slots; returns the Φ changes."""
+        records = self._score([self._slots[i].problem for i, _, _ in measured], [v.source for _, v, _ in measured])
+        deltas = []
+        for (index, view, model_score), record in zip(measured, records):
+            slot = self._slots[index]
+            base = self._base_phi(slot, record, view.source)
+            if self.reward_model is not None and model_score > slot.model_score:
+                self.model_stats["preferred"] += 1
+                self.model_stats["preferred_but_worse"] += int(base < slot.base_phi)
+            phi = self._total_phi(slot, record, base, model_score)
+            deltas.append(phi - slot.phi)
+            slot.phi, slot.base_phi, slot.record, slot.verified = phi, base, record, True
+        return deltas
 
     def _timestep(self, rewards: np.ndarray) -> TimeStep:
         views = [slot.view for slot in self._slots]
@@ -121,7 +163,8 @@ class CodeOptEnv:
         mask[:, self.stop_action] = True
         observation["action_mask"] = mask
         info = tuple({"problem": s.problem.name, "source": s.view.source, "phi": s.phi, "record": s.record,
-                      "rules": s.rules, "steps": s.steps, "error": s.error} for s in self._slots)
+                      "rules": s.rules, "steps": s.steps, "error": s.error, "verified": s.verified}
+                     for s in self._slots)
         return TimeStep(observation=observation, reward=rewards.astype(np.float32), done=done, info=info)
 
     # -- API -----------------------------------------------------------------
@@ -140,14 +183,16 @@ class CodeOptEnv:
                           [self.config.max_len] * len(problems), [self.allowed] * len(problems))
         self.perf["rewrite_seconds"] += time.perf_counter() - start
         originals = self._score(problems, [p.program for p in problems])
+        model_scores = self._model_scores([p.program for p in problems])
         self._slots = []
-        for problem, view, original in zip(problems, views, originals):
+        for problem, view, original, model_score in zip(problems, views, originals, model_scores):
             if not original.valid:
                 raise ValueError(f"{problem.path}: the original program fails its own checks "
                                  f"({original.status}: {original.detail})")
             self._slots.append(_Slot(problem=problem, original=original, view=view, record=original,
                                      original_code=normalized_code(problem.program),
-                                     done=view.num_rewrites == 0))
+                                     done=view.num_rewrites == 0, model_score=float(model_score),
+                                     original_model_score=float(model_score)))
         return self._timestep(np.zeros(len(problems)))
 
     def step(self, actions: np.ndarray) -> TimeStep:
@@ -174,26 +219,46 @@ class CodeOptEnv:
                             [self.config.max_len] * len(moving), [self.allowed] * len(moving))
         self.perf["rewrite_seconds"] += time.perf_counter() - start
         changed = [(i, result) for (i, _, _), result in zip(moving, results) if result.view is not None]
-        records = self._score([self._slots[i].problem for i, _ in changed],
-                              [result.view.source for _, result in changed])
         for (index, _, _), result in zip(moving, results):
             slot = self._slots[index]
             slot.steps += 1
             slot.error = result.error
             if result.view is None:
                 self.failed_rewrites += 1
-        for (index, result), record in zip(changed, records):
+        model_scores = self._model_scores([result.view.source for _, result in changed])
+        measure = self._screen(changed, model_scores)
+        measured = []
+        for (index, result), model_score, selected in zip(changed, model_scores, measure):
             slot = self._slots[index]
-            phi = self._phi(slot, record, result.view.source)
-            rewards[index] = phi - slot.phi
-            slot.phi, slot.view, slot.record = phi, result.view, record
-            slot.rules = slot.rules + (result.rule,)
-            if self.config.end_on_broken and is_broken(record, self.reward):
-                slot.done = True
+            slot.view, slot.rules = result.view, slot.rules + (result.rule,)
+            if selected:
+                measured.append((index, result.view, float(model_score)))
+            else:  # screened out: assumed no better than its parent until measured
+                slot.verified = False
+            slot.model_score = float(model_score)
+        for (index, _, _), delta in zip(measured, self._measure(measured)):
+            rewards[index] += delta
+            if self.config.end_on_broken and is_broken(self._slots[index].record, self.reward):
+                self._slots[index].done = True
         for slot in self._slots:
             if slot.steps >= self.config.max_steps or slot.view.num_rewrites == 0:
                 slot.done = True
+        unverified = [(i, s.view, s.model_score) for i, s in enumerate(self._slots) if s.done and not s.verified]
+        for (index, _, _), delta in zip(unverified, self._measure(unverified)):
+            rewards[index] += delta  # the final program is always measured: the return stays Φ(final)
         return self._timestep(rewards)
+
+    def _screen(self, changed: list, model_scores: np.ndarray) -> list[bool]:
+        """Which new programs to measure now: all, or the reward model's top-k by predicted gain."""
+        self.model_stats["candidates"] += len(changed)
+        k = self.config.screen_top_k
+        if not k or len(changed) <= k:
+            self.model_stats["measured"] += len(changed)
+            return [True] * len(changed)
+        gains = [score - self._slots[index].model_score for (index, _), score in zip(changed, model_scores)]
+        chosen = set(np.argsort(gains)[::-1][:k].tolist())
+        self.model_stats["measured"] += k
+        return [position in chosen for position in range(len(changed))]
 
     def close(self) -> None:
         if self._executor is not None:

@@ -30,6 +30,7 @@ class RewardConfig:
     opcount_weight: float = 1.0      # −log executed-instruction ratio (deterministic)
     brevity_weight: float = 0.1      # −log token-count ratio
     complexity_weight: float = 0.0   # relative cyclomatic-complexity reduction
+    model_weight: float = 0.0        # learned reward model: s(program) − s(original) (env adds it)
     broken_penalty: float = 2.0      # Φ of a program failing a gate
     require_tests: bool = True       # gate: the problem's check must pass
     require_differential: bool = True  # gate: outputs must match the original's on the workload

@@ -77,6 +77,28 @@ def eval_table(episodes: list[Episode]) -> str:
     return "\n".join(lines)
 
 
+class _HackingWatch:
+    """Tracks how often the reward model's preferred candidate measures worse; warns when it rises."""
+
+    def __init__(self, log: Callable[[str], None], window: int = 5, margin: float = 0.1):
+        self.log, self.window, self.margin = log, window, margin
+        self.previous = {"candidates": 0, "measured": 0, "preferred": 0, "preferred_but_worse": 0}
+        self.rates: list[float] = []
+
+    def update(self, stats: dict[str, int], iteration: int) -> dict[str, float]:
+        delta = {key: stats[key] - self.previous[key] for key in self.previous}
+        self.previous = dict(stats)
+        rate = delta["preferred_but_worse"] / delta["preferred"] if delta["preferred"] else 0.0
+        self.rates.append(rate)
+        early, recent = self.rates[:self.window], self.rates[-self.window:]
+        if len(self.rates) >= 2 * self.window and np.mean(recent) > np.mean(early) + self.margin:
+            self.log(f"warning: iteration {iteration}: the reward model's preferred candidates measure worse "
+                     f"more often ({np.mean(early):.0%} early, {np.mean(recent):.0%} lately): possible reward hacking")
+        return {"reward/model_preferred_but_worse": rate,
+                "reward/screen_measured": delta["measured"],
+                "reward/screen_saved": delta["candidates"] - delta["measured"]}
+
+
 class _StopRequested:
     """Turns SIGTERM into a flag the loop checks between iterations."""
 
@@ -139,8 +161,13 @@ def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
     iteration = start_iteration
     interrupted = False
     final_eval: list[Episode] = []
+    reward_model = None
+    if config.reward_model_dir:
+        from codeopt_jax.reward_model.scorer import RewardModelScorer
+        reward_model = RewardModelScorer.load(config.reward_model_dir)
+    hacking = _HackingWatch(log)
     with ScoringService(config.scoring_workers) as scoring, \
-            CodeOptEnv(config.env, config.reward, scoring) as env, _StopRequested() as stop:
+            CodeOptEnv(config.env, config.reward, scoring, reward_model) as env, _StopRequested() as stop:
         run_start = time.time()
         try:
             while iteration < config.iterations:
@@ -150,6 +177,8 @@ def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
                 state, metrics = _iteration(state, model, update, env, scoring, train_problems, config,
                                             key, iteration)
                 iteration += 1
+                if reward_model is not None:
+                    metrics.update(hacking.update(env.model_stats, iteration))
                 if config.eval_every and iteration % config.eval_every == 0 and iteration < config.iterations:
                     metrics.update(_evaluate(state, model, env, eval_problems))
                 writer.write(iteration, metrics)

@@ -28,7 +28,8 @@ _REWARD = flags.DEFINE_enum("reward", "opcount", ["opcount", "timing"],
 _BREVITY = flags.DEFINE_float("brevity_weight", None, "Weight of the token-count term of the score.")
 _COMPLEXITY = flags.DEFINE_float("complexity_weight", None, "Weight of the complexity term of the score.")
 _UNSAFE = flags.DEFINE_bool("allow_unsafe", None, "Let the agent use the deliberately unsafe rewrites.")
-_NO_DIFF = flags.DEFINE_bool("no_differential", False, "Drop the differential-check gate (tests only).")
+_DIFF = flags.DEFINE_bool("differential_gate", True,
+                          "Gate the score on the differential check; --nodifferential_gate keeps tests only.")
 _SEED = flags.DEFINE_integer("seed", None, "Random seed.")
 _ITERATIONS = flags.DEFINE_integer("iterations", None, "Training iterations.")
 _BATCH = flags.DEFINE_integer("batch_size", None, "Episodes per iteration.")
@@ -39,22 +40,26 @@ _EVAL_EVERY = flags.DEFINE_integer("eval_every", None, "Iterations between held-
 _WORKERS = flags.DEFINE_integer("scoring_workers", None, "Sandboxed scoring processes.")
 _CORPUS = flags.DEFINE_string("corpus_root", None, "Corpus folder with train/ and heldout/.")
 _CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", None, "Iterations between checkpoints.")
+_REWARD_MODEL = flags.DEFINE_string("reward_model", None, "Workdir of a trained reward model (launch.train_reward_model).")
+_MODEL_WEIGHT = flags.DEFINE_float("reward_model_weight", None, "Weight of the learned reward-model term in the score.")
+_SCREEN = flags.DEFINE_integer("screen_top_k", None, "Measure only the reward model's top-k candidates per step.")
 
 
 def build_config() -> config_lib.TrainConfig:
     """The preset named by --config with every given flag applied."""
     config = config_lib.preset(_CONFIG.value)
-    weights = {name: flag.value for name, flag in (("brevity_weight", _BREVITY),
-                                                   ("complexity_weight", _COMPLEXITY)) if flag.value is not None}
-    if _NO_DIFF.value:
+    weights = {name: flag.value for name, flag in (("brevity_weight", _BREVITY), ("complexity_weight", _COMPLEXITY),
+                                                   ("model_weight", _MODEL_WEIGHT)) if flag.value is not None}
+    if not _DIFF.value:
         weights["require_differential"] = False
     config = config_lib.with_reward(config, _REWARD.value, **weights)
     top = {name: flag.value for name, flag in (("algo", _ALGO), ("seed", _SEED), ("iterations", _ITERATIONS),
                                                ("batch_size", _BATCH), ("eval_every", _EVAL_EVERY),
                                                ("scoring_workers", _WORKERS), ("corpus_root", _CORPUS),
-                                               ("checkpoint_every", _CHECKPOINT_EVERY)) if flag.value is not None}
-    env = {name: flag.value for name, flag in (("max_steps", _STEPS), ("allow_unsafe", _UNSAFE))
-           if flag.value is not None}
+                                               ("checkpoint_every", _CHECKPOINT_EVERY),
+                                               ("reward_model_dir", _REWARD_MODEL)) if flag.value is not None}
+    env = {name: flag.value for name, flag in (("max_steps", _STEPS), ("allow_unsafe", _UNSAFE),
+                                               ("screen_top_k", _SCREEN)) if flag.value is not None}
     algo = {name: flag.value for name, flag in (("learning_rate", _LR), ("ent_coef", _ENTROPY))
             if flag.value is not None}
     reinforce = dict(algo, **({"baseline": _BASELINE.value} if _BASELINE.value else {}))

@@ -116,3 +116,39 @@ def test_gym_style_wrapper(env, tiny_problem):
     assert obs["tokens"].shape == (64,) and info["problem"] == "tiny_total"
     obs, reward, terminated, truncated, info = single.step(env.stop_action)
     assert terminated and not truncated and reward == 0.0
+
+
+class ShorterIsBetter:
+    """A stand-in reward model: the score is minus the program length."""
+
+    def scores(self, sources, max_len=None):
+        return np.array([-len(s) / 100.0 for s in sources])
+
+
+def test_screen_measures_top_k_and_return_stays_measured(service, tiny_problem):
+    config = EnvConfig(max_len=64, max_steps=2, screen_top_k=1)
+    with CodeOptEnv(config, REWARD, service, reward_model=ShorterIsBetter()) as environment:
+        timestep = environment.reset([tiny_problem] * 3)
+        totals = np.zeros(3)
+        while not timestep.done.all():
+            actions = [first_legal(row) for row in timestep.observation["action_mask"]]
+            timestep = environment.step(np.array(actions))
+            totals += timestep.reward
+        stats = environment.model_stats
+    assert stats["measured"] < stats["candidates"] or stats["candidates"] <= 1
+    for total, info in zip(totals, timestep.info):
+        assert info["verified"]  # every final program is measured
+        assert total == pytest.approx(info["phi"], abs=1e-6)
+
+
+def test_model_weight_adds_the_learned_term(service, tiny_problem):
+    reward = reward_preset("opcount", model_weight=0.5)
+    with CodeOptEnv(EnvConfig(max_len=64, max_steps=1), reward, service, reward_model=ShorterIsBetter()) as environment:
+        timestep = environment.reset([tiny_problem])
+        timestep = environment.step(np.array([first_legal(timestep.observation["action_mask"][0], "sum_loop_to_sum")]))
+    info = timestep.info[0]
+    base = potential(info["record"], environment.original_records[0], reward)
+    model_term = 0.5 * (-len(info["source"]) + len(tiny_problem.program)) / 100.0
+    assert info["phi"] == pytest.approx(base + model_term, abs=1e-6)
+    with pytest.raises(ValueError, match="need a reward model"):
+        CodeOptEnv(EnvConfig(), reward, service)

@@ -62,13 +62,20 @@ def random_policy_return(config, problems, episodes: int = 6) -> float:
     return float(np.mean(returns))
 
 
-def test_ppo_learns_to_beat_a_random_policy(small_corpus, tmp_path):
+@pytest.fixture(scope="module")
+def trained_run(small_corpus, tmp_path_factory):
+    """A PPO run on four train problems (op-count reward), evaluated greedily on the same four."""
     config = tiny_config(small_corpus, eval_split="train")
-    result = train(config, tmp_path / "run", log=lambda line: None)
+    workdir = tmp_path_factory.mktemp("trained")
+    return config, workdir, train(config, workdir, log=lambda line: None)
+
+
+def test_ppo_learns_to_beat_a_random_policy(small_corpus, trained_run):
+    config, workdir, result = trained_run
     trained = float(np.mean([episode.phi for episode in result.final_eval]))
     problems = load_corpus(small_corpus, ["train"])
     random_return = random_policy_return(config, problems)
-    metrics = read_metrics(tmp_path / "run" / "metrics.jsonl")
+    metrics = read_metrics(workdir / "metrics.jsonl")
     first, last = metrics[0]["train/return_mean"], metrics[-2]["train/return_mean"]
     # The exhaustive depth-2 ceiling on these four problems is a mean Φ of about 0.30.
     assert trained > max(2 * random_return, random_return + 0.1), (trained, random_return)
@@ -123,10 +130,9 @@ def test_sigterm_saves_and_returns(small_corpus, tmp_path):
     assert (tmp_path / "run" / "checkpoints" / str(result.iterations_done)).exists()
 
 
-def test_incompatible_checkpoint_is_a_clear_error(small_corpus, tmp_path):
+def test_incompatible_checkpoint_is_a_clear_error(trained_run):
     from codeopt_jax.checkpoints import CheckpointMismatchError
-    config = tiny_config(small_corpus, iterations=1, checkpoint_every=1, eval_split="train")
-    train(config, tmp_path / "run", log=lambda line: None)
-    wider = dataclasses.replace(config, iterations=2, d_model=48)
+    config, workdir, _ = trained_run
+    wider = dataclasses.replace(config, iterations=config.iterations + 1, d_model=48)
     with pytest.raises(CheckpointMismatchError, match="d_model"):
-        train(wider, tmp_path / "run", log=lambda line: None)
+        train(wider, workdir, log=lambda line: None)
