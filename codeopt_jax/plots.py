@@ -16,8 +16,9 @@ from codeopt_jax.metrics_log import read_metrics  # noqa: E402
 PERF_KEYS = ("perf/sample_seconds", "perf/rewrite_seconds", "perf/scoring_seconds", "perf/update_seconds")
 
 
-def _series(records: list[dict], key: str) -> tuple[np.ndarray, np.ndarray]:
-    points = [(r["step"], r[key]) for r in records if r.get(key) is not None]
+def _series(records: list[dict], key: str, max_step: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    points = [(r["step"], r[key]) for r in records
+              if r.get(key) is not None and (max_step is None or r["step"] <= max_step)]
     if not points:
         return np.zeros(0), np.zeros(0)
     steps, values = zip(*points)
@@ -34,12 +35,13 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def learning_curves(runs: Mapping[str, str | pathlib.Path], out: str | pathlib.Path,
-                    keys: Sequence[str] = ("train/return_mean", "eval/return_mean"), window: int = 5) -> None:
+                    keys: Sequence[str] = ("train/return_mean", "eval/return_mean"), window: int = 5,
+                    max_step: int | None = None) -> None:
     """One panel per metric key, one line per run (train curves smoothed over `window` iterations)."""
     figure, axes = plt.subplots(1, len(keys), figsize=(6 * len(keys), 4), squeeze=False)
     for axis, key in zip(axes[0], keys):
         for label, workdir in runs.items():
-            steps, values = _series(read_metrics(pathlib.Path(workdir) / "metrics.jsonl"), key)
+            steps, values = _series(read_metrics(pathlib.Path(workdir) / "metrics.jsonl"), key, max_step)
             if steps.size:
                 shown = smooth(values, window) if key.startswith("train/") else values
                 axis.plot(steps, shown, label=label, marker="" if key.startswith("train/") else "o")

@@ -15,6 +15,7 @@ _KEYS = flags.DEFINE_list("keys", ["train/return_mean", "eval/return_mean"], "Me
 _TIME_SPLIT = flags.DEFINE_string("time_split", None, "A workdir whose per-iteration time split to plot.")
 _OUT = flags.DEFINE_string("out", None, "Output PNG.", required=True)
 _WINDOW = flags.DEFINE_integer("window", 5, "Moving-average window for train curves.")
+_MAX_STEP = flags.DEFINE_integer("max_step", None, "Plot iterations up to this one only.")
 
 
 def main(argv: list[str]) -> None:
@@ -25,7 +26,7 @@ def main(argv: list[str]) -> None:
             print(f"{key:28} {value:7.2f} s/iteration (mean)")
     elif _RUNS.value:
         runs = dict(item.split("=", 1) for item in _RUNS.value)
-        plots.learning_curves(runs, _OUT.value, _KEYS.value, _WINDOW.value)
+        plots.learning_curves(runs, _OUT.value, _KEYS.value, _WINDOW.value, _MAX_STEP.value)
     else:
         raise app.UsageError("give --runs or --time_split")
     print(f"wrote {_OUT.value}")
