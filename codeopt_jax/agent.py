@@ -16,7 +16,7 @@ import pathlib
 import jax
 
 from codeopt_jax import checkpoints, config as config_lib
-from codeopt_jax.models.policy import PolicyValueNet, init_policy
+from codeopt_jax.models.policy import PolicyValueNet, param_shapes
 from codeopt_jax.rl.train_state import create_train_state, make_optimizer
 from codeopt_jax.train import CONFIG_FILE
 
@@ -51,9 +51,11 @@ def load_agent(workdir: str | pathlib.Path = DEFAULT_AGENT, iteration: int | Non
         step = iteration if iteration is not None else checkpointer.latest_step()
         if step is None:
             raise AgentLoadError(f"{workdir}: no checkpoint in {workdir / 'checkpoints'}")
-        model, params = init_policy(config_lib.model_config(config), jax.random.PRNGKey(0))
+        model_cfg = config_lib.model_config(config)
         algo_config = config.ppo if config.algo == "ppo" else config.reinforce
-        target = create_train_state(params, make_optimizer(algo_config))
+        optimizer = make_optimizer(algo_config)
+        # Shapes only: restoring needs the structure, not initialised values (no compile).
+        target = jax.eval_shape(lambda params: create_train_state(params, optimizer), param_shapes(model_cfg))
         try:
             state, _ = checkpointer.restore(step, target, config_lib.fingerprint(config))
         except checkpoints.CheckpointMismatchError as exc:
@@ -62,4 +64,5 @@ def load_agent(workdir: str | pathlib.Path = DEFAULT_AGENT, iteration: int | Non
             raise AgentLoadError(f"{workdir}: no checkpoint for iteration {step}") from None
     finally:
         checkpointer.close()
-    return Agent(config=config, model=model, params=state.params, iteration=step, workdir=str(workdir))
+    return Agent(config=config, model=PolicyValueNet(model_cfg), params=state.params, iteration=step,
+                 workdir=str(workdir))

@@ -120,7 +120,7 @@ def build_user_problem(source_path: str, function: str, tests_path: str,
         raise UserInputError(f"{tests_path}: redefines {sorted(overlap)} from {source_path}")
     full = f"{source.rstrip()}\n\n\n{check_source.rstrip()}\n\n\n{workload_source.rstrip()}\n"
     try:
-        compile(full, source_path, "exec")
+        compile(full, source_path, "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise UserInputError(f"{source_path}: the source and tests do not combine ({exc.msg})") from None
     return Problem(name=pathlib.Path(source_path).stem, split="", family="user", path=source_path,

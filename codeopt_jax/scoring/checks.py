@@ -40,9 +40,9 @@ def compile_counting(source: str, filename: str):
     tree = ast.parse(source, filename=filename)
     try:
         counted = ast.fix_missing_locations(_CountAsserts().visit(tree))
-        return compile(counted, filename, "exec"), True
+        return compile(counted, filename, "exec", dont_inherit=True), True
     except (SyntaxError, ValueError):
-        return compile(source, filename, "exec"), False
+        return compile(source, filename, "exec", dont_inherit=True), False
 
 
 class AssertTally:

@@ -74,6 +74,10 @@ class ScoringService:
         self.seconds += time.perf_counter() - start
         return [r for r in results]  # every slot is filled above
 
+    def clear_cache(self) -> None:
+        """Forgets every cached record (so a fresh budget starts from an empty cache)."""
+        self.cache = ScoreCache()
+
     def stats(self) -> dict[str, float]:
         """Scorings run, cache statistics, and pool health counters."""
         pool = dataclasses.asdict(self.pool.stats)

@@ -185,7 +185,7 @@ class Worker:
 
     def _load_candidate(self, candidate: str, entry_point: str):
         try:
-            code = compile(candidate, "<candidate>", "exec")
+            code = compile(candidate, "<candidate>", "exec", dont_inherit=True)
         except (SyntaxError, ValueError, OverflowError, RecursionError) as exc:
             line = getattr(exc, "lineno", None)
             where = f" at line {line}" if line else ""

@@ -1,0 +1,249 @@
+"""Optimizing a user's own function: the agent proposes, a greedy search improves, validation decides.
+
+  problem = build_user_problem("shop.py", "order_total", "test_shop.py")
+  with ScoringService(2) as service:
+      result = optimize(problem, load_agent(workdir), service, OptimizeConfig(budget=64))
+  print(result.diff())
+
+Within a budget of scorings (uncached candidate runs): the
+agent's greedy episode and up to k sampled ones, then hill climbing over the same
+rewrites from the best program found so far, with Φ always measured against the
+user's original. The returned program is the highest-Φ candidate whose final
+measurement passes the tests and matches the original on every workload call; if
+none does, the original itself. Programs longer than the agent's token window are
+truncated for the agent only; the search sees the whole file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from typing import Any, Callable
+
+from codeopt_jax import transitions
+from codeopt_jax.agent import Agent
+from codeopt_jax.corpus import Problem
+from codeopt_jax.env import CodeOptEnv
+from codeopt_jax.evaluation import (Candidate, FinalMeasurer, Selection, final_options, greedy_candidate,
+                                    passes_validation, problem_key, rule_name, sampled_candidates,
+                                    select_valid)
+from codeopt_jax.rewards import RewardConfig, potential, reward_preset
+from codeopt_jax.scoring import ScoreRecord, ScoringService
+from codeopt_jax.scoring.cache import normalized_code
+from codeopt_jax.user_problem import UserInputError
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizeConfig:
+    """Settings of one optimization."""
+
+    budget: int = 64            # uncached scorings for the agent and the search together
+    reward: str = "opcount"     # Φ preset: "opcount" (deterministic) or "timing"
+    k: int = 4                  # sampled agent episodes besides the greedy one
+    max_depth: int = 4          # rewrites the search may add to the best program so far
+    timing_rounds: int = 7      # paired rounds of the final timing
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        reward_preset(self.reward)  # raises for an unknown preset
+        if self.budget < 1 or self.k < 0 or self.max_depth < 0 or self.timing_rounds < 1:
+            raise ValueError("budget and timing_rounds must be >= 1; k and max_depth >= 0")
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizeResult:
+    """The returned program (the original when nothing valid improved it) and how it was found."""
+
+    problem: Problem
+    selection: Selection
+    original_record: ScoreRecord       # the original under the reward's gates
+    candidates: tuple[Candidate, ...]  # everything proposed, in the order found
+    scorings: int                      # budgeted scorings used
+    config: OptimizeConfig
+    agent: dict[str, Any] | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        return self.selection.candidate.source
+
+    @property
+    def changed(self) -> bool:
+        return self.selection.changed
+
+    @property
+    def speedup(self) -> float:
+        record = self.selection.record
+        return record.speedup if self.changed and record.speedup is not None else 1.0
+
+    @property
+    def op_ratio(self) -> float:
+        record = self.selection.record
+        return record.op_ratio if self.changed and record.op_ratio is not None else 1.0
+
+    def diff(self) -> str:
+        """Unified diff from the original file to the returned program (empty when unchanged)."""
+        path = self.problem.path
+        return "".join(difflib.unified_diff(self.problem.program.splitlines(keepends=True),
+                                            self.source.splitlines(keepends=True), fromfile=path, tofile=path,
+                                            fromfiledate="original", tofiledate="optimized"))
+
+    def report_lines(self) -> list[str]:
+        """A human-readable summary: speedup with its spread, rewrites, validation."""
+        record, name = self.selection.record, f"{self.problem.entry_point}()"
+        lines = []
+        if self.changed:
+            spread = ""
+            if record.speedup_low is not None:
+                spread = (f", middle half of the paired ratios {record.speedup_low:.2f}x–"
+                          f"{record.speedup_high:.2f}x over {self.config.timing_rounds} rounds")
+            lines.append(f"{name}: {self.speedup:.2f}x faster (paired timing{spread}); "
+                         f"executed bytecode instructions {self.op_ratio:.3f}x of the original")
+            lines.append(f"rewrites: {', '.join(self.selection.candidate.rules)} "
+                         f"(found by {self.selection.candidate.origin})")
+        else:
+            lines.append(f"{name}: no valid improvement found; the original is returned unchanged")
+        lines.append(f"validation: tests {record.tests_passed}/{record.tests_total} passed, "
+                     f"outputs {'match' if record.differential == 'match' else record.differential} "
+                     f"the original on the workload")
+        for origin, reason in self.selection.rejected:
+            lines.append(f"rejected {origin}: {reason}")
+        lines.extend(f"note: {note}" for note in self.notes)
+        lines.append(f"scorings used: {self.scorings} of {self.config.budget}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        record = self.selection.record
+        return {
+            "source_file": self.problem.path,
+            "function": self.problem.entry_point,
+            "changed": self.changed,
+            "found_by": self.selection.candidate.origin,
+            "rewrites": list(self.selection.candidate.rules),
+            "phi": self.selection.candidate.phi,
+            "speedup": self.speedup,
+            "speedup_low": record.speedup_low if self.changed else 1.0,
+            "speedup_high": record.speedup_high if self.changed else 1.0,
+            "speedup_cv": record.speedup_cv if self.changed else 0.0,
+            "time_original": record.time_original,
+            "time_optimized": record.time_candidate if self.changed else record.time_original,
+            "op_ratio": self.op_ratio,
+            "status": record.status,
+            "tests_passed": record.tests_passed,
+            "tests_total": record.tests_total,
+            "differential": record.differential,
+            "valid": passes_validation(record),
+            "scorings": self.scorings,
+            "config": dataclasses.asdict(self.config),
+            "agent": self.agent,
+            "candidates": [{"origin": c.origin, "phi": c.phi, "rewrites": list(c.rules)} for c in self.candidates],
+            "rejected": [{"origin": o, "reason": r} for o, r in self.selection.rejected],
+            "notes": list(self.notes),
+            "original_source": self.problem.program,
+            "optimized_source": self.source,
+            "diff": self.diff(),
+        }
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def score_original(problem: Problem, service: ScoringService, reward: RewardConfig) -> ScoreRecord:
+    """The original's record under the reward's gates; raises UserInputError (one line) unless
+    it passes its tests and gives the same results when run again on the workload."""
+    record = service.score(problem, problem.program, reward.score_options)
+    name = f"{problem.entry_point}()"
+    if record.problem_error:
+        raise UserInputError(f"{problem.path}: {_first_line(record.problem_error)}")
+    if record.status != "ok":
+        detail = _first_line(record.detail) or record.status
+        raise UserInputError(f"{problem.path}: the original {name} does not pass its tests ({detail})")
+    if record.differential != "match":
+        raise UserInputError(f"{problem.path}: the original {name} gives different results when run again on "
+                             f"the workload ({_first_line(record.detail) or record.differential}); only "
+                             f"deterministic functions with comparable results can be optimized")
+    return record
+
+
+def hill_climb(problem: Problem, start: Candidate, original: ScoreRecord, service: ScoringService,
+               reward: RewardConfig, budget: int, max_depth: int, allowed) -> Candidate:
+    """Greedy search from `start`: move to the best neighbour while Φ (against the original) improves.
+
+    Spends at most `budget` uncached scorings; returns `start` when nothing improves."""
+    first = service.scorings
+    seen = {normalized_code(problem.program), normalized_code(start.source)}
+    current = start
+    for _ in range(max_depth):
+        left = budget - (service.scorings - first)
+        moves = []
+        for move, source in transitions.neighbours(current.source, allowed):
+            code = normalized_code(source)
+            if code not in seen:
+                seen.add(code)
+                moves.append((move, source))
+        moves = moves[:max(left, 0)]
+        if not moves:
+            break
+        records = service.score_many([(problem, source) for _, source in moves], reward.score_options)
+        phis = [potential(record, original, reward) for record in records]
+        best = max(range(len(moves)), key=lambda i: phis[i])
+        if phis[best] <= current.phi:
+            break
+        current = Candidate(moves[best][1], current.rules + (rule_name(moves[best][0]),), phis[best],
+                            "greedy search")
+    return current
+
+
+def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
+             config: OptimizeConfig = OptimizeConfig(),
+             log: Callable[[str], None] = lambda line: None) -> OptimizeResult:
+    """Optimizes `problem.entry_point` inside `problem.program`; see the module docstring.
+
+    Raises UserInputError when the original fails its own tests or is not deterministic."""
+    reward = reward_preset(config.reward)
+    first = service.scorings
+    original = score_original(problem, service, reward)
+    allowed = transitions.allowed_rules(False)
+    candidates: list[Candidate] = []
+    notes: list[str] = []
+
+    def left() -> int:
+        return config.budget - (service.scorings - first)
+
+    if agent is not None:
+        env_config = dataclasses.replace(agent.config.env, rewrite_workers=0, allow_unsafe=False)
+        view = transitions.view_program(problem.program, env_config.max_len, allowed)
+        if view.truncated:
+            notes.append(f"the program is longer than the agent's {env_config.max_len}-token window; "
+                         f"the agent saw its beginning only, the search saw all of it")
+        steps = env_config.max_steps
+        if view.num_rewrites == 0:
+            notes.append("no rewrite applies in the part of the program the agent sees")
+        elif left() >= steps:
+            with CodeOptEnv(env_config, reward, service) as env:
+                log("agent: greedy episode")
+                candidates.append(greedy_candidate(agent, env, problem))
+                k = min(config.k, max(left(), 0) // steps)
+                if k:
+                    log(f"agent: {k} sampled episodes")
+                    candidates.extend(sampled_candidates(agent, env, problem, k, problem_key(config.seed, problem)))
+        else:
+            notes.append(f"budget too small for an agent episode ({steps} scorings)")
+
+    original_candidate = Candidate(problem.program, (), 0.0, "original")
+    start = max([original_candidate, *candidates], key=lambda c: c.phi)
+    if left() > 0 and config.max_depth:
+        log(f"greedy search from the {'original' if start is original_candidate else start.origin} "
+            f"({left()} scorings left)")
+        improved = hill_climb(problem, start, original, service, reward, left(), config.max_depth, allowed)
+        if improved is not start:
+            candidates.append(improved)
+    scorings = service.scorings - first
+    log("final validation and paired timing")
+    selection = select_valid(problem, candidates, FinalMeasurer(service, final_options(config.timing_rounds)))
+    agent_info = {"workdir": agent.workdir, "iteration": agent.iteration} if agent is not None else None
+    return OptimizeResult(problem=problem, selection=selection, original_record=original,
+                          candidates=tuple(candidates), scorings=scorings, config=config, agent=agent_info,
+                          notes=tuple(notes))
