@@ -8,6 +8,7 @@ invented). Copies each used run's small files into results/runs/ and re-plots th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 import sys
@@ -38,24 +39,29 @@ def main(argv: list[str]) -> int:
         print(f"error: {default.folder} has no finished run; run results/reproduce.sh first", file=sys.stderr)
         return 2
     curves = {"ppo (default run, first 40 it.)": default}
-    for baseline in ("none", "mean", "value"):
-        name = f"curves_reinforce_{baseline}"
-        curves[f"reinforce, baseline {baseline}"] = report.archive(report.Run(
-            name, runs_dir / name, f"{TRAIN} --workdir runs/{name} --iterations 40 --eval_every 10 "
-                                   f"--algo reinforce --baseline {baseline}"), results)
+    for suffix, lr in (("_lr3e-3", "3e-3"), ("", "3e-4")):
+        for baseline in ("none", "mean", "value"):
+            name = f"curves_reinforce_{baseline}{suffix}"
+            flags_ = f"--algo reinforce --baseline {baseline}" + (f" --learning_rate {lr}" if suffix else "")
+            curves[f"reinforce, baseline {baseline}, lr {lr}"] = report.archive(report.Run(
+                name, runs_dir / name, f"{TRAIN} --workdir runs/{name} --iterations 40 --eval_every 10 {flags_}"),
+                results)
+    default_30 = report.archive(report.Run("default_30", runs_dir / "default_30",
+                                           f"{TRAIN} --workdir runs/default_30 --iterations 30 --eval_every 10"), results)
     brevity = {w: report.archive(report.Run(f"brevity_{w}", runs_dir / f"brevity_{w}",
                                             f"{TRAIN} --workdir runs/brevity_{w} --iterations 30 --eval_every 10 "
-                                            f"--brevity_weight {w}"), results) for w in ("0.0", "0.5", "1.0")}
+                                            f"--brevity_weight {w}"), results) for w in ("0.0", "1.0")}
+    brevity["0.1"] = default_30
     hacking = {
         "tests only, unsafe rules allowed": report.Run("hack_tests_only", runs_dir / "hack_tests_only",
                                                        "--allow_unsafe --nodifferential_gate"),
         "tests + differential, unsafe rules allowed": report.Run("hack_tests_diff", runs_dir / "hack_tests_diff",
                                                                  "--allow_unsafe"),
-        "tests + differential, safe rules only": report.Run("hack_safe_only", runs_dir / "hack_safe_only", ""),
     }
     hacking = {label: report.archive(run, results) for label, run in hacking.items()}
+    hacking["tests + differential, safe rules only"] = dataclasses.replace(default_30, command="")
 
-    present = {label: run.folder for label, run in curves.items() if run.exists}
+    present = {label: run.folder for label, run in curves.items() if run.exists and "3e-4" not in label}
     plots.learning_curves(present, results / "learning_curves.png", max_step=40)
     means = plots.time_split(default.folder, results / "time_split.png")
     config = json.loads((default.folder / "config.json").read_text(encoding="utf-8"))
@@ -77,7 +83,9 @@ def main(argv: list[str]) -> int:
         "default run's first 40 iterations, which a 40-iteration PPO run with the same seed reproduces "
         "exactly). Figure: `python -m launch.plot_runs --max_step 40 --runs ...`.\n\n"
         + report.algorithms_section(curves)
-        + "\n\nHeld-out numbers are for each run's final greedy policy (PPO: after 100 iterations).",
+        + "\n\nHeld-out numbers are for each run's final greedy policy (PPO: after 100 iterations). "
+        "The figure shows PPO and the REINFORCE runs at learning rate 3e-3; at PPO's 3e-4 REINFORCE's single "
+        "gradient step per rollout barely moves the policy in 40 iterations (table).",
         "## Where an iteration's time goes\n\n![time split](time_split.png)\n\n"
         "`python -m launch.plot_runs --time_split results/default_run --out results/time_split.png` "
         "(mean seconds per iteration of the default run):\n\n| phase | seconds |\n| --- | --- |\n" + split_rows,
