@@ -19,7 +19,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from codeopt_jax import plots
 from codeopt_jax.corpus import Problem
 from codeopt_jax.metrics_log import read_metrics
 from codeopt_jax.rewards import RewardConfig
@@ -72,16 +71,17 @@ def _last(metrics: list[dict], key: str, count: int = 5) -> float:
     return float(np.mean(values[-count:])) if values else float("nan")
 
 
-def run_summary(run: Run) -> dict[str, float]:
-    """Final greedy held-out return and speedup, and the late training return."""
+def run_summary(run: Run, max_step: int | None = None) -> dict[str, float]:
+    """Final greedy held-out return and speedup, and the late training return (up to `max_step`)."""
     final = run.final_eval
+    metrics = [m for m in run.metrics if max_step is None or m["step"] <= max_step]
     return {
-        "train_return_last5": _last([m for m in run.metrics if "train/return_mean" in m], "train/return_mean"),
+        "train_return_last5": _last([m for m in metrics if "train/return_mean" in m], "train/return_mean"),
         "eval_return": float(np.mean([e["phi"] for e in final])) if final else float("nan"),
         "eval_speedup": geomean([e["speedup"] or 1.0 for e in final if e["status"] == "ok"]
                                 + [1.0 for e in final if e["status"] != "ok"]),
         "broken": sum(e["status"] != "ok" or e["differential"] == "mismatch" for e in final),
-        "seconds": sum(m.get("perf/iteration_seconds") or 0.0 for m in run.metrics),
+        "seconds": sum(m.get("perf/iteration_seconds") or 0.0 for m in metrics),
     }
 
 
@@ -95,15 +95,15 @@ def md_table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def algorithms_section(runs: dict[str, Run]) -> str:
+def algorithms_section(runs: dict[str, Run], max_step: int) -> str:
     rows = []
     for label, run in runs.items():
         if run.exists:
-            s = run_summary(run)
+            s = run_summary(run, max_step)
             rows.append([label, s["train_return_last5"], s["eval_return"], f"{s['eval_speedup']:.3f}x",
                          s["broken"], f"{s['seconds'] / 60:.1f}"])
-    return md_table(["run", "train return (last 5 it.)", "held-out return (greedy)", "held-out op-count speedup",
-                     "broken", "train minutes"], rows)
+    return md_table(["run", f"train return (it. {max_step - 4}-{max_step})", "held-out return (greedy, final)",
+                     "held-out op-count speedup (final)", "broken", f"minutes for {max_step} it."], rows)
 
 
 def examples_section(run: Run, problems: dict[str, Problem], count: int = 3) -> str:
@@ -179,3 +179,46 @@ def reward_design(config: dict[str, Any]) -> str:
         "`sum(xs)` out of a loop saves little op count, a lot of time), so the evaluation also reports paired "
         "wall-clock speedups. Brevity is a small tie-breaker towards shorter code; the weight sweep below "
         "shows what larger weights do.")
+
+
+def screen_section(off: Run, on: Run) -> str:
+    """Timings the reward-model screen saved, and the final held-out speedups with and without it."""
+    rows = []
+    for label, run in (("no screen", off), ("screen: model's top-2 per step", on)):
+        if not run.exists:
+            continue
+        metrics = [m for m in run.metrics if "train/return_mean" in m]
+        scorings = sum(m.get("reward/scorings") or 0 for m in metrics)
+        saved = sum(m.get("reward/screen_saved") or 0 for m in metrics)
+        wrong = [m["reward/model_preferred_but_worse"] for m in metrics if "reward/model_preferred_but_worse" in m]
+        s = run_summary(run)
+        rows.append([label, int(scorings), int(saved), f"{np.mean(wrong):.0%}" if wrong else "-",
+                     s["train_return_last5"], s["eval_return"], f"{s['eval_speedup']:.3f}x"])
+    return md_table(["run", "timed scorings in training", "timings saved by the screen",
+                     "model-preferred candidate measured worse", "train return (last 5 it.)",
+                     "held-out return", "held-out speedup (timed)"], rows)
+
+
+def _comparable(run: Run) -> list[dict]:
+    return [{k: v for k, v in m.items() if not k.startswith("perf/") and k not in ("reward/scorings",
+                                                                                   "reward/cache_hit_rate")}
+            for m in run.metrics]
+
+
+def hacking_notes(tests_only: Run, tests_diff: Run) -> str:
+    """What the training logs say about the two unsafe-rule runs."""
+    if not (tests_only.exists and tests_diff.exists):
+        return ""
+    broken = [m["train/broken_frac"] for m in tests_only.metrics if "train/broken_frac" in m]
+    same = _comparable(tests_only) == _comparable(tests_diff)
+    text = (f"Share of training episodes ending in a broken program (tests-only run): "
+            f"{np.mean(broken[:2]):.0%} in the first two iterations, {np.mean(broken[-5:]):.0%} in the last five. ")
+    if same:
+        text += ("The two unsafe-rule runs have identical training metrics: every program the policy broke also "
+                 "failed its tests, so the differential gate never changed a reward here, and the policy learned "
+                 "to stay away from the mutations instead of exploiting them. The differential check still "
+                 "matters where tests are weak (tests/test_scoring.py has a candidate that passes all asserts and "
+                 "is wrong on the workload); longer runs or weaker tests would be needed to see it exploited.")
+    else:
+        text += "The two unsafe-rule runs diverge: the differential gate changed some rewards (table above)."
+    return text

@@ -34,6 +34,7 @@ from codeopt_jax.rollouts import Episode, collect_rollout, run_greedy
 from codeopt_jax.scoring import ScoringService
 
 CONFIG_FILE = "config.json"
+_GATES = RewardConfig()  # for metrics: a program is broken if it fails its tests or the differential check
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,9 +63,6 @@ def episode_metrics(episodes: list[Episode], prefix: str) -> dict[str, float]:
         f"{prefix}/broken_frac": float(np.mean([is_broken(e.record, _GATES) for e in episodes])),
         f"{prefix}/episode_length": float(np.mean([len(e.rules) for e in episodes])),
     }
-
-
-_GATES = RewardConfig()  # gates only: tests and differential
 
 
 def eval_table(episodes: list[Episode]) -> str:

@@ -25,8 +25,16 @@ _RESULTS = flags.DEFINE_string("results", "results", "Results folder (REPORT.md,
 TRAIN = "python -m launch.train"
 
 
-def _include(path: pathlib.Path, missing: str) -> str:
-    return path.read_text(encoding="utf-8").strip() if path.exists() else f"_{missing} (not found: {path})_"
+def _include(path: pathlib.Path, missing: str, start: str | None = None, stop: str | None = None) -> str:
+    """A markdown file's text (optionally from heading `start` up to heading `stop`), headings demoted."""
+    if not path.exists():
+        return f"_{missing} (not found: {path})_"
+    text = path.read_text(encoding="utf-8")
+    if start and start in text:
+        text = text[text.index(start):]
+    if stop and stop in text:
+        text = text[:text.index(stop)]
+    return "\n".join("#" + line if line.startswith("#") else line for line in text.strip().splitlines())
 
 
 def main(argv: list[str]) -> int:
@@ -61,6 +69,9 @@ def main(argv: list[str]) -> int:
     hacking = {label: report.archive(run, results) for label, run in hacking.items()}
     hacking["tests + differential, safe rules only"] = dataclasses.replace(default_30, command="")
 
+    screen_off = report.archive(report.Run("screen_off", runs_dir / "screen_off", ""), results)
+    screen_on = report.archive(report.Run("screen_top2", runs_dir / "screen_top2", ""), results)
+
     present = {label: run.folder for label, run in curves.items() if run.exists and "3e-4" not in label}
     plots.learning_curves(present, results / "learning_curves.png", max_step=40)
     means = plots.time_split(default.folder, results / "time_split.png")
@@ -82,7 +93,7 @@ def main(argv: list[str]) -> int:
         "Commands: " + "; ".join(f"`{run.command}`" for run in curves.values()) + " (the PPO curve is the "
         "default run's first 40 iterations, which a 40-iteration PPO run with the same seed reproduces "
         "exactly). Figure: `python -m launch.plot_runs --max_step 40 --runs ...`.\n\n"
-        + report.algorithms_section(curves)
+        + report.algorithms_section(curves, 40)
         + "\n\nHeld-out numbers are for each run's final greedy policy (PPO: after 100 iterations). "
         "The figure shows PPO and the REINFORCE runs at learning rate 3e-3; at PPO's 3e-4 REINFORCE's single "
         "gradient step per rollout barely moves the policy in 40 iterations (table).",
@@ -90,19 +101,32 @@ def main(argv: list[str]) -> int:
         "`python -m launch.plot_runs --time_split results/default_run --out results/time_split.png` "
         "(mean seconds per iteration of the default run):\n\n| phase | seconds |\n| --- | --- |\n" + split_rows,
         "## Before and after (held-out, default agent, greedy)\n\n" + report.examples_section(default, problems),
-        "## Generalization\n\n`python -m launch.evaluate --split all --out_dir results`\n\n"
-        + _include(results / "evaluation_all.md", "evaluation table"),
+        "## Generalization\n\n`python -m launch.evaluate --split all --k 4 --ceiling_budget 64 --out_dir results` "
+        "(per-problem rows: [evaluation_all.md](evaluation_all.md))\n\n"
+        + _include(results / "evaluation_all.md", "evaluation table", "## Summary", "## Per problem"),
         "## Search baselines (held-out, op-count reward, 64 scorings per problem)\n\n"
         "`python -m launch.search --method all --split heldout --budget 64 --reward opcount "
         "--out results/search_heldout_opcount.json --table results/search_heldout_opcount.md`\n\n"
         + _include(results / "search_heldout_opcount.md", "search table"),
         "## Brevity-weight sweep\n\nCommands: " + "; ".join(f"`{r.command}`" for r in brevity.values())
-        + "\n\n" + report.brevity_section({float(w): r for w, r in brevity.items()}, problems),
+        + "\n\n" + report.brevity_section({float(w): r for w, r in brevity.items()}, problems)
+        + "\n\nThe held-out return includes each run's own brevity term, so it is not comparable across rows; "
+        "speedup, length and correctness are. These are single 30-iteration runs: differences of a few "
+        "hundredths are within run-to-run variation.",
         "## Reward hacking: what the gates keep out\n\nThree 30-iteration runs (`" + TRAIN
         + " --workdir runs/NAME --iterations 30 --eval_every 10 FLAGS`, FLAGS per row below: "
         + "; ".join(f"{label}: `{run.command or '(none)'}`" for label, run in hacking.items())
-        + "). Their final held-out programs are re-checked here with every gate on.\n\n" + hacking_table,
-        "## Learned reward model\n\n" + _include(results / "reward_model" / "README.md", "reward model results"),
+        + "). Their final held-out programs are re-checked here with every gate on.\n\n" + hacking_table
+        + "\n\n" + report.hacking_notes(hacking["tests only, unsafe rules allowed"],
+                                         hacking["tests + differential, unsafe rules allowed"]),
+        "## Learned reward model\n\n" + _include(results / "reward_model" / "summary.md", "reward model results")
+        + "\n\n![reliability](reward_model/reliability.png)\n\nCommands and data: "
+        "[reward_model/README.md](reward_model/README.md).",
+        "## The reward model as a screen\n\nSame seed and budget, timing reward, 12 iterations of 8 episodes: `"
+        + TRAIN + " --workdir runs/screen_off --reward timing --iterations 12 --batch_size 8 --eval_every 0` and "
+        "the same with `--workdir runs/screen_top2 --reward_model results/reward_model/scorer --screen_top_k 2` "
+        "(only the model's top 2 new programs of each step are timed; the others keep their parent's Φ until "
+        "measured, and every final program is measured).\n\n" + report.screen_section(screen_off, screen_on),
     ]
     (results / "REPORT.md").write_text("\n\n".join(sections) + "\n", encoding="utf-8")
     print(f"wrote {results / 'REPORT.md'}")

@@ -118,8 +118,8 @@ def main(argv: list[str]) -> int:
             json.dump({"config": config, "methods": outputs}, handle, indent=2)
     if _TABLE.value:
         with open(_TABLE.value, "w", encoding="utf-8") as handle:
-            handle.write(f"split={_SPLIT.value}, reward={_REWARD.value}, budget={_BUDGET.value} scorings/problem, "
-                         f"max_depth={_DEPTH.value}\n\n{text}\n")
+            handle.write(f"`{config['command']}`\n\nsplit={_SPLIT.value}, reward={_REWARD.value}, "
+                         f"budget={_BUDGET.value} scorings/problem, max_depth={_DEPTH.value}\n\n{text}\n")
     return 0
 
 

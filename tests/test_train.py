@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import signal
@@ -12,7 +11,6 @@ import sys
 import threading
 import time
 
-import jax
 import numpy as np
 import pytest
 
@@ -20,7 +18,6 @@ from codeopt_jax import config as config_lib
 from codeopt_jax.corpus import load_corpus
 from codeopt_jax.env import CodeOptEnv, EnvConfig
 from codeopt_jax.metrics_log import read_metrics
-from codeopt_jax.models.config import ModelConfig
 from codeopt_jax.rl.ppo import PPOConfig
 from codeopt_jax.train import train
 from tests.conftest import ROOT
