@@ -79,6 +79,7 @@ class _Slot:
     error: str = ""
     base_phi: float = 0.0        # Φ without the reward-model term
     model_score: float = 0.0     # reward model's score of the current program
+    measured_model_score: float = 0.0  # reward model's score of the last measured program (the one base_phi is of)
     original_model_score: float = 0.0
     verified: bool = True        # the current program was measured (False: screened out)
 
@@ -146,12 +147,13 @@ class CodeOptEnv:
         for (index, view, model_score), record in zip(measured, records):
             slot = self._slots[index]
             base = self._base_phi(slot, record, view.source)
-            if self.reward_model is not None and model_score > slot.model_score:
-                self.model_stats["preferred"] += 1
+            if self.reward_model is not None and model_score > slot.measured_model_score:
+                self.model_stats["preferred"] += 1  # the model ranks it above the last measured program
                 self.model_stats["preferred_but_worse"] += int(base < slot.base_phi)
             phi = self._total_phi(slot, record, base, model_score)
             deltas.append(phi - slot.phi)
             slot.phi, slot.base_phi, slot.record, slot.verified = phi, base, record, True
+            slot.measured_model_score = model_score
         return deltas
 
     def _timestep(self, rewards: np.ndarray) -> TimeStep:
@@ -192,6 +194,7 @@ class CodeOptEnv:
             self._slots.append(_Slot(problem=problem, original=original, view=view, record=original,
                                      original_code=normalized_code(problem.program),
                                      done=view.num_rewrites == 0, model_score=float(model_score),
+                                     measured_model_score=float(model_score),
                                      original_model_score=float(model_score)))
         return self._timestep(np.zeros(len(problems)))
 

@@ -152,3 +152,22 @@ def test_model_weight_adds_the_learned_term(service, tiny_problem):
     assert info["phi"] == pytest.approx(base + model_term, abs=1e-6)
     with pytest.raises(ValueError, match="need a reward model"):
         CodeOptEnv(EnvConfig(), reward, service)
+
+
+def test_model_disagreement_is_counted(service, tiny_problem):
+    """The stand-in model prefers shorter programs; a longer-but-better rewrite is not 'preferred'."""
+    with CodeOptEnv(EnvConfig(max_len=64, max_steps=1), REWARD, service, reward_model=ShorterIsBetter()) as environment:
+        timestep = environment.reset([tiny_problem])
+        environment.step(np.array([first_legal(timestep.observation["action_mask"][0], "sum_loop_to_sum")]))
+        stats = dict(environment.model_stats)
+    # sum_loop_to_sum makes the program shorter (preferred) and better when measured.
+    assert stats["preferred"] == 1 and stats["preferred_but_worse"] == 0
+
+
+def test_model_preferring_a_broken_program_is_flagged(service, tiny_problem):
+    config = EnvConfig(max_len=64, max_steps=1, allow_unsafe=True)
+    with CodeOptEnv(config, REWARD, service, reward_model=ShorterIsBetter()) as environment:
+        timestep = environment.reset([tiny_problem])
+        environment.step(np.array([first_legal(timestep.observation["action_mask"][0], "mutation_drop_statement")]))
+        stats = dict(environment.model_stats)
+    assert stats["preferred"] == 1 and stats["preferred_but_worse"] == 1
