@@ -111,7 +111,9 @@ def main(argv: list[str]) -> int:
         "## Search baselines (held-out, op-count reward, 64 scorings per problem)\n\n"
         "`python -m launch.search --method all --split heldout --budget 64 --reward opcount "
         "--out results/search_heldout_opcount.json --table results/search_heldout_opcount.md`\n\n"
-        + _include(results / "search_heldout_opcount.md", "search table"),
+        + _include(results / "search_heldout_opcount.md", "search table")
+        + "\n\nThe same with the timing reward (32 scorings per problem):\n\n"
+        + _include(results / "search_heldout_timing.md", "timing search table"),
         "## Brevity-weight sweep\n\nCommands: " + "; ".join(f"`{r.command}`" for r in brevity.values())
         + "\n\n" + report.brevity_section({float(w): r for w, r in brevity.items()}, problems)
         + "\n\nThe held-out return includes each run's own brevity term, so it is not comparable across rows; "
