@@ -32,7 +32,7 @@ from codeopt_jax import search
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import Problem, load_corpus_report
 from codeopt_jax.env import CodeOptEnv
-from codeopt_jax.rewards import RewardConfig, potential
+from codeopt_jax.rewards import RewardConfig, geomean, potential
 from codeopt_jax.rollouts import Episode, collect_rollout, run_greedy
 from codeopt_jax.scoring import ScoreOptions, ScoreRecord, ScoringService
 from codeopt_jax.scoring.cache import normalized_code
@@ -268,11 +268,6 @@ def evaluate_problem(problem: Problem, agent: Agent, env: CodeOptEnv, service: S
 
 
 # -- summaries ------------------------------------------------------------------
-
-
-def geomean(values: Iterable[float]) -> float:
-    values = [v for v in values if v is not None and v > 0]
-    return math.exp(sum(map(math.log, values)) / len(values)) if values else float("nan")
 
 
 def _ceiling_share(pairs: list[tuple[float, float]]) -> float | None:

@@ -34,16 +34,3 @@ def preorder(module: cst.CSTNode) -> list[cst.CSTNode]:
         order.append(node)
         stack.extend(reversed(node.children))
     return order
-
-
-def node_ids(module: cst.CSTNode) -> dict[cst.CSTNode, int]:
-    """Maps each node (by identity) to its node id, its index in `preorder`."""
-    return {node: index for index, node in enumerate(preorder(module))}
-
-
-def node_by_id(module: cst.CSTNode, node_id: int) -> cst.CSTNode:
-    """The node with this id; raises IndexError when the id is out of range."""
-    order = preorder(module)
-    if not 0 <= node_id < len(order):
-        raise IndexError(f"node id {node_id} out of range (program has {len(order)} nodes)")
-    return order[node_id]

@@ -21,7 +21,7 @@ import numpy as np
 
 from codeopt_jax.corpus import Problem
 from codeopt_jax.metrics_log import read_metrics
-from codeopt_jax.rewards import RewardConfig
+from codeopt_jax.rewards import RewardConfig, geomean
 from codeopt_jax.scoring import ScoreOptions, ScoringService
 from codeopt_jax.scoring.static import token_count
 
@@ -59,11 +59,6 @@ def archive(run: Run, results: pathlib.Path) -> Run:
             if (run.folder / name).exists():
                 shutil.copy(run.folder / name, target / name)
     return dataclasses.replace(run, folder=target)
-
-
-def geomean(values: list[float]) -> float:
-    values = [v for v in values if v and v > 0]
-    return math.exp(sum(map(math.log, values)) / len(values)) if values else float("nan")
 
 
 def _last(metrics: list[dict], key: str, count: int = 5) -> float:

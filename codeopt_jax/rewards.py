@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Iterable
 
 from codeopt_jax.scoring import ScoreOptions, ScoreRecord
 from codeopt_jax.scoring.records import MISMATCH, OK
@@ -90,6 +91,12 @@ def potential(record: ScoreRecord, original: ScoreRecord, config: RewardConfig) 
             value -= config.complexity_weight * (
                 record.static.complexity - original.static.complexity) / original.static.complexity
     return value
+
+
+def geomean(values: Iterable[float | None]) -> float:
+    """Geometric mean of the positive values (speedups); NaN when there are none."""
+    positive = [v for v in values if v is not None and v > 0]
+    return math.exp(sum(map(math.log, positive)) / len(positive)) if positive else float("nan")
 
 
 def timed_or_counted_speedup(record: ScoreRecord) -> float | None:

@@ -1,4 +1,4 @@
-"""Running the policy in the environment: training rollouts and greedy / best-of-k episodes.
+"""Running the policy in the environment: training rollouts and greedy episodes.
 
 One jitted policy call per step for the whole batch; the host applies rewrites and
 scores in the worker pools. Only numpy arrays cross into jit.
@@ -74,21 +74,3 @@ def run_greedy(params, apply_fn, env: CodeOptEnv, problems: Sequence[Problem]) -
         action, _, _ = act_greedy(params, apply_fn, timestep.observation)
         timestep = env.step(np.asarray(action))
     return _episodes(env, timestep)
-
-
-def run_best_of_k(params, apply_fn, env: CodeOptEnv, problems: Sequence[Problem], k: int,
-                  key_sample: jax.Array) -> list[Episode]:
-    """k sampled episodes per problem (plus the greedy one); keeps the highest-Φ valid one."""
-    best = {e.problem: e for e in run_greedy(params, apply_fn, env, problems)}
-    for index in range(k):
-        timestep = env.reset(problems)
-        t = 0
-        while not timestep.done.all():
-            key = jax.random.fold_in(jax.random.fold_in(key_sample, index), t)
-            action, _, _ = act(params, apply_fn, timestep.observation, key)
-            timestep = env.step(np.asarray(action))
-            t += 1
-        for episode in _episodes(env, timestep):
-            if episode.phi > best[episode.problem].phi:
-                best[episode.problem] = episode
-    return [best[p.name] for p in problems]

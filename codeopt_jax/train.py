@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import pathlib
 import signal
 import sys
@@ -26,7 +25,7 @@ from codeopt_jax import checkpoints, config as config_lib, corpus
 from codeopt_jax.env import CodeOptEnv
 from codeopt_jax.metrics_log import MetricsWriter
 from codeopt_jax.models.policy import PolicyValueNet, init_policy
-from codeopt_jax.rewards import RewardConfig, is_broken, timed_or_counted_speedup
+from codeopt_jax.rewards import RewardConfig, geomean, is_broken, timed_or_counted_speedup
 from codeopt_jax.rl.ppo import make_ppo_update
 from codeopt_jax.rl.reinforce import make_reinforce_update
 from codeopt_jax.rl.train_state import TrainState, create_train_state, make_optimizer
@@ -45,11 +44,6 @@ class TrainResult:
     interrupted: bool
     final_eval: list[Episode]
     workdir: str
-
-
-def geomean(values: list[float]) -> float:
-    values = [v for v in values if v is not None and v > 0]
-    return math.exp(sum(map(math.log, values)) / len(values)) if values else float("nan")
 
 
 def episode_metrics(episodes: list[Episode], prefix: str) -> dict[str, float]:

@@ -11,14 +11,13 @@ the geometric-mean speedup.
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 
 from absl import app, flags
 
 from codeopt_jax import corpus, search
-from codeopt_jax.rewards import reward_preset
+from codeopt_jax.rewards import geomean, reward_preset
 from codeopt_jax.scoring import ScoreOptions, ScoringService
 
 _METHOD = flags.DEFINE_enum("method", "greedy", list(search.METHODS) + ["all"], "Search method, or all.")
@@ -36,11 +35,6 @@ _OUT = flags.DEFINE_string("out", None, "Write per-problem results as JSON here.
 _TABLE = flags.DEFINE_string("table", None, "Write the summary table as markdown here.")
 
 FINAL = ScoreOptions(timing=True, opcount=True, timing_rounds=7)
-
-
-def geomean(values: list[float]) -> float:
-    values = [v for v in values if v and v > 0]
-    return math.exp(sum(map(math.log, values)) / len(values)) if values else float("nan")
 
 
 def run_method(method: str, problems: list[corpus.Problem], service: ScoringService) -> dict:

@@ -115,7 +115,7 @@ class SetAddLoopToSetComp(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         chain = loop_chain(node)
-        leaf = single_leaf(chain) if chain is not None else None
+        leaf = single_leaf(chain)
         found = method_call_on(leaf, "add") if leaf is not None else None
         if found is None:
             return None
@@ -153,7 +153,7 @@ class DictLoopToDictComp(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         chain = loop_chain(node)
-        leaf = single_leaf(chain) if chain is not None else None
+        leaf = single_leaf(chain)
         found = stored_item(leaf) if leaf is not None else None
         if found is None:
             return None

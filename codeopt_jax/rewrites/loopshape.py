@@ -71,8 +71,9 @@ def loop_chain(loop: cst.CSTNode) -> LoopChain | None:
     return LoopChain(loop=loop, clauses=tuple(clauses), leaves=tuple(body))
 
 
-def single_leaf(chain: LoopChain) -> cst.CSTNode | None:
-    return chain.leaves[0] if len(chain.leaves) == 1 else None
+def single_leaf(chain: LoopChain | None) -> cst.CSTNode | None:
+    """The loop's only innermost statement, or None (also for no loop chain)."""
+    return chain.leaves[0] if chain is not None and len(chain.leaves) == 1 else None
 
 
 def method_call_on(small: cst.CSTNode, method: str) -> tuple[str, cst.BaseExpression] | None:

@@ -59,7 +59,7 @@ class SumLoopToSum(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         chain = loop_chain(node)
-        leaf = single_leaf(chain) if chain is not None else None
+        leaf = single_leaf(chain)
         if leaf is None or not ctx.builtin_usable("sum"):
             return None
         found = added_to(leaf)
@@ -179,7 +179,7 @@ class MinMaxLoopToBuiltin(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         chain = loop_chain(node)
-        leaf = single_leaf(chain) if chain is not None else None
+        leaf = single_leaf(chain)
         if not (isinstance(leaf, cst.Assign) and len(leaf.targets) == 1
                 and isinstance(leaf.targets[0].target, cst.Name)):
             return None
@@ -274,7 +274,7 @@ class ReturnLoopToAnyAll(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         chain = loop_chain(node)
-        leaf = single_leaf(chain) if chain is not None else None
+        leaf = single_leaf(chain)
         if not isinstance(leaf, cst.Return):
             return None
         inside = _bool_constant(leaf.value)

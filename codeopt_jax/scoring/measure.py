@@ -7,7 +7,7 @@ import gc
 import statistics
 import sys
 import time
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 Calls = Sequence[tuple]
 
@@ -112,7 +112,3 @@ class OpcodeCounter:
         if tampered:
             raise RuntimeError("the candidate changed the trace function; op count is void")
         return self.count
-
-
-def copy_calls(calls: Calls, deepcopy: Callable[[Any], Any]) -> list[tuple]:
-    return [deepcopy(args) for args in calls]

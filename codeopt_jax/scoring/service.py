@@ -72,7 +72,7 @@ class ScoringService:
                 for position, index in enumerate(waiting[key]):
                     results[index] = record if position == 0 else dataclasses.replace(record, cached=True)
         self.seconds += time.perf_counter() - start
-        return [r for r in results]  # every slot is filled above
+        return results  # every slot is filled above
 
     def clear_cache(self) -> None:
         """Forgets every cached record (so a fresh budget starts from an empty cache)."""

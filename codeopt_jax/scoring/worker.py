@@ -58,8 +58,7 @@ class ProblemState:
                                               "__builtins__": builtins}
             exec(code, self.namespace)
         except Exception as exc:
-            raise _Failure(records.EXCEPTION, f"problem file raised {type(exc).__name__}: {exc}",
-                           problem_error=f"problem file raised {type(exc).__name__}: {exc}") from None
+            raise self._problem_error(f"problem file raised {type(exc).__name__}: {exc}") from None
         self.original = self.namespace.get(self.entry_point)
         if not callable(self.original):
             raise self._problem_error(f"no function {self.entry_point!r}")
@@ -71,16 +70,21 @@ class ProblemState:
             raise self._problem_error("workload() must return a non-empty list of argument tuples")
         self.calls = calls
         self.pristine = copy.deepcopy(calls)
-        start = time.perf_counter()
+        self.expected: list[Any] = []
+        self.expected_time = 0.0  # seconds per workload pass of the original (copies excluded)
+        mutates = False
         try:
-            self.expected = [self.original(*copy.deepcopy(args)) for args in calls]
-            self.expected_time = time.perf_counter() - start
-            self.expected_time_single = measure.run_pass(self.original, calls, 1)
+            for args in calls:
+                fresh = copy.deepcopy(args)
+                start = time.perf_counter()
+                self.expected.append(self.original(*fresh))
+                self.expected_time += time.perf_counter() - start
+                mutates = mutates or fresh != args
         except Exception as exc:
             raise self._problem_error(
                 f"the original {self.entry_point}() raised {type(exc).__name__} on the workload: {exc}"
             ) from None
-        if calls != self.pristine:
+        if mutates:
             raise self._problem_error(f"the original {self.entry_point}() mutates its arguments")
         self.op_count: int | None = None
         self.check_time = self._time_original_check()
@@ -262,10 +266,10 @@ class Worker:
         if time_candidate is None:
             self.announce("timing-probe", 3.0 + 30.0 * state.expected_time)
             time_candidate = measure.run_pass(function, state.calls, 1)
-        per_pass = max(min(state.expected_time_single, time_candidate), 1e-7)
+        per_pass = max(min(state.expected_time, time_candidate), 1e-7)
         loops = measure.calibrate_loops(per_pass, float(options.get("timing_min_seconds", 0.005)))
         rounds = max(1, int(options.get("timing_rounds", 7)))
-        expected = rounds * loops * (state.expected_time_single + time_candidate)
+        expected = rounds * loops * (state.expected_time + time_candidate)
         self.announce("timing", 5.0 + 4.0 * expected)
         result = measure.paired_timing(state.original, function, state.calls, rounds, loops)
         fields.update(speedup=result.speedup, speedup_low=result.speedup_low,
