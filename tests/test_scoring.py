@@ -132,6 +132,19 @@ def test_same_output_is_type_strict_and_float_tolerant():
     assert same_output(float("nan"), float("nan"))
 
 
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+
+def test_same_output_compares_plain_objects_by_content():
+    assert same_output([Point(1)], [Point(1)]) and not same_output(Point(1), Point(2))
+    namespace: dict = {}
+    exec("from dataclasses import dataclass\n@dataclass\nclass Point:\n    x: int\n", namespace)
+    assert same_output(namespace["Point"](1), Point(1))  # the candidate's own copy of the class
+    assert not same_output(namespace["Point"](1), Point(2))
+
+
 def test_static_metrics_hand_counted():
     metrics = static_metrics("def f(x):\n    if x and x > 1:\n        return 1\n    return 0\n")
     # tokens: def f ( x ) : if x and x > 1 : return 1 return 0  -> 17
@@ -157,3 +170,36 @@ def test_frame_buffer_reassembles_and_rejects_garbage():
         FrameBuffer().feed(b"\xff\xff\xff\xff")
     with pytest.raises(ProtocolError):
         FrameBuffer().feed(b"\x00\x00\x00\x02{x")
+
+
+def test_plain_object_arguments_and_results_are_compared_by_content(service):
+    from codeopt_jax.corpus import parse_problem
+    source = '''FAMILY = "append_loop"
+ENTRY_POINT = "shifted"
+
+
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+
+def shifted(points):
+    out = []
+    for p in points:
+        out.append(Point(p.x + 1))
+    return out
+
+
+def check(candidate):
+    assert [p.x for p in candidate([Point(1)])] == [2]
+
+
+def workload():
+    return [([Point(i) for i in range(50)],)]
+'''
+    problem = parse_problem(source, "shifted.py", "train")
+    candidate = problem.program.replace(
+        "    out = []\n    for p in points:\n        out.append(Point(p.x + 1))\n    return out",
+        "    return [Point(p.x + 1) for p in points]")
+    record = service.score(problem, candidate, FAST)
+    assert record.status == records.OK and record.differential == records.MATCH, record.detail

@@ -70,8 +70,17 @@ class AssertTally:
             self.first_failure = f"assert #{self.total} failed"
 
 
+def _same_program_class(expected: Any, actual: Any) -> bool:
+    """Instances of a class the program defines: the original's and the candidate's copies of it
+    are different class objects with the same name."""
+    kind, other = type(expected), type(actual)
+    return (kind.__module__ != "builtins" and other.__module__ != "builtins"
+            and kind.__qualname__ == other.__qualname__)
+
+
 def same_output(expected: Any, actual: Any, rel_tol: float = 1e-9, depth: int = 0) -> bool:
-    """Equality that also requires matching types; floats compare with a tolerance."""
+    """Equality that also requires matching types; floats compare with a tolerance; objects without
+    their own `__eq__` compare by their attributes."""
     if depth > 50:
         return expected == actual
     if isinstance(expected, float) and isinstance(actual, float):
@@ -79,13 +88,19 @@ def same_output(expected: Any, actual: Any, rel_tol: float = 1e-9, depth: int = 
             return True
         return math.isclose(expected, actual, rel_tol=rel_tol, abs_tol=1e-12)
     if type(expected) is not type(actual):
-        return False
+        if not (_same_program_class(expected, actual) and hasattr(expected, "__dict__")
+                and hasattr(actual, "__dict__")):
+            return False
+        return same_output(vars(expected), vars(actual), rel_tol, depth + 1)
     if isinstance(expected, (list, tuple)):
         return len(expected) == len(actual) and all(
             same_output(e, a, rel_tol, depth + 1) for e, a in zip(expected, actual))
     if isinstance(expected, dict):
         return expected.keys() == actual.keys() and all(
             same_output(expected[k], actual[k], rel_tol, depth + 1) for k in expected)
+    if type(expected).__eq__ is object.__eq__ and hasattr(expected, "__dict__"):
+        # Plain objects compare by identity; copies and fresh results must compare by content.
+        return same_output(vars(expected), vars(actual), rel_tol, depth + 1)
     try:
         return bool(expected == actual)
     except Exception:

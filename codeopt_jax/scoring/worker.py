@@ -79,7 +79,7 @@ class ProblemState:
                 start = time.perf_counter()
                 self.expected.append(self.original(*fresh))
                 self.expected_time += time.perf_counter() - start
-                mutates = mutates or fresh != args
+                mutates = mutates or not checks.same_output(args, fresh)
         except Exception as exc:
             raise self._problem_error(
                 f"the original {self.entry_point}() raised {type(exc).__name__} on the workload: {exc}"
@@ -249,7 +249,7 @@ class Worker:
                                   detail=f"workload call {index} raised {type(exc).__name__}: {exc}",
                                   traceback=traceback.format_exc()[-3000:])
                 return None
-            if fresh != args:
+            if not checks.same_output(args, fresh):
                 fields["differential"] = records.MISMATCH
                 fields.setdefault("detail", f"workload call {index}: the candidate mutates its arguments")
                 return None
