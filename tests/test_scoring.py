@@ -139,8 +139,9 @@ class Point:
 
 def test_same_output_compares_plain_objects_by_content():
     assert same_output([Point(1)], [Point(1)]) and not same_output(Point(1), Point(2))
-    namespace: dict = {}
-    exec("from dataclasses import dataclass\n@dataclass\nclass Point:\n    x: int\n", namespace)
+    namespace: dict = {"__name__": "candidate"}  # as the worker defines candidates
+    source = "from dataclasses import dataclass\n@dataclass\nclass Point:\n    x: int\n"
+    exec(compile(source, "<candidate>", "exec", dont_inherit=True), namespace)
     assert same_output(namespace["Point"](1), Point(1))  # the candidate's own copy of the class
     assert not same_output(namespace["Point"](1), Point(2))
 
