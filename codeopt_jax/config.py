@@ -70,7 +70,7 @@ def fingerprint(config: TrainConfig) -> dict[str, Any]:
 
 
 def preset(name: str, **overrides: Any) -> TrainConfig:
-    """Named presets: `default` (about 15 minutes on 2 CPU cores) and `quick` (a minute, for tests)."""
+    """Named presets: `default` (about 5 minutes on 2 idle CPU cores) and `quick` (a minute, for tests)."""
     presets = {
         "default": TrainConfig(),
         "quick": TrainConfig(iterations=6, batch_size=8, eval_every=0, checkpoint_every=2,
