@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates every figure in results/ (run from the repository root; about 1.5 hours on 2 CPU cores).
+# Regenerates every figure in results/ (run from the repository root; not timed end to end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
