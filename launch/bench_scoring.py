@@ -9,7 +9,9 @@ Prints:
     (tests + differential) and with op counting and with timing added;
   * the spread of the paired speedup on the corpus's (original, reference) pairs: each
     pair is measured `--repeats` times (fresh cache keys) and the coefficient of
-    variation of the repeated speedups is reported (goal: under 2% on an idle machine).
+    variation of the repeated speedups is reported (goal: under 2% on an idle machine);
+  * the noise floor: every corpus problem's original scored against itself (a copy with a
+    distinct cache key), the share of speedups within +-3% of 1.0, and the worst ones.
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ _ROOT = flags.DEFINE_string("root", "corpus", "Corpus folder.")
 _WORKERS = flags.DEFINE_integer("workers", 2, "Workers for the throughput figures.")
 _REPEATS = flags.DEFINE_integer("repeats", 5, "Repeated speedup measurements per pair.")
 _PAIRS = flags.DEFINE_integer("pairs", 12, "How many (original, reference) pairs to time (0 = all).")
-_ROUNDS = flags.DEFINE_integer("timing_rounds", 7, "Paired rounds per speedup measurement.")
+_ROUNDS = flags.DEFINE_integer("timing_rounds", 7, "Least paired rounds per speedup measurement.")
+_MAX_ROUNDS = flags.DEFINE_integer("timing_max_rounds", 15, "Most paired rounds per speedup measurement.")
+_MIN_SECONDS = flags.DEFINE_float("timing_min_seconds", 0.005, "Least seconds of one side's measurement.")
+_SECTIONS = flags.DEFINE_list("sections", ["dispatch", "throughput", "spread", "noise"],
+                              "Which parts to run: dispatch, throughput, spread, noise.")
+
+
+def _timed_options() -> ScoreOptions:
+    return ScoreOptions(timing=True, timing_rounds=_ROUNDS.value, timing_max_rounds=_MAX_ROUNDS.value,
+                        timing_min_seconds=_MIN_SECONDS.value)
 
 
 def _variant(program: str, tag: str) -> str:
@@ -51,7 +62,7 @@ def bench_throughput(problems: list[corpus.Problem], workers: int) -> None:
     settings = {
         "tests+differential": ScoreOptions(),
         "+opcount": ScoreOptions(opcount=True),
-        "+timing": ScoreOptions(timing=True, timing_rounds=_ROUNDS.value),
+        "+timing": _timed_options(),
     }
     with ScoringService(num_workers=workers) as service:
         service.score_many([(p, p.program) for p in problems], ScoreOptions())  # load problems in workers
@@ -68,7 +79,7 @@ def bench_spread(problems: list[corpus.Problem]) -> None:
     pairs = [p for p in problems if p.reference_program]
     if _PAIRS.value:
         pairs = pairs[:_PAIRS.value]
-    options = ScoreOptions(timing=True, timing_rounds=_ROUNDS.value)
+    options = _timed_options()
     cvs, within = [], []
     print(f"\npaired speedup spread over {len(pairs)} (original, reference) pairs, "
           f"{_REPEATS.value} repeats each, 1 worker:")
@@ -88,13 +99,39 @@ def bench_spread(problems: list[corpus.Problem]) -> None:
           f"paired ratios: {statistics.median(within) * 100:.2f}%")
 
 
+def bench_noise_floor(problems: list[corpus.Problem], workers: int) -> None:
+    options = _timed_options()
+    with ScoringService(num_workers=workers) as service:
+        results = service.score_many([(p, _variant(p.program, "self")) for p in problems], options)
+    speedups = [(r.speedup, p.name) for p, r in zip(problems, results) if r.speedup is not None]
+    within = sum(abs(s - 1.0) <= 0.03 for s, _ in speedups)
+    statuses = sorted({r.status for r in results})
+    ordered = sorted(speedups)
+    print(f"\nnoise floor (each original timed against itself, {workers} workers): "
+          f"{within}/{len(speedups)} = {within / max(len(speedups), 1):.0%} within +-3% of 1.0; "
+          f"median {statistics.median(s for s, _ in speedups):.3f}; statuses {statuses}")
+    print("  lowest: " + ", ".join(f"{n} {s:.3f}" for s, n in ordered[:3])
+          + "; highest: " + ", ".join(f"{n} {s:.3f}" for s, n in ordered[-3:]))
+
+
 def main(argv: list[str]) -> None:
     del argv
     problems = corpus.load_corpus(_ROOT.value)
-    print(f"{len(problems)} problems")
-    bench_dispatch(problems[0])
-    bench_throughput(problems, _WORKERS.value)
-    bench_spread(problems)
+    options = _timed_options()
+    print(f"{len(problems)} problems; timing: {options.timing_rounds}-{options.timing_max_rounds} rounds, "
+          f"target interval +-{options.timing_target_interval:.0%}, >= {options.timing_min_seconds * 1e3:g} ms "
+          "per measurement")
+    unknown = set(_SECTIONS.value) - {"dispatch", "throughput", "spread", "noise"}
+    if unknown:
+        raise app.UsageError(f"--sections: unknown {sorted(unknown)}")
+    if "dispatch" in _SECTIONS.value:
+        bench_dispatch(problems[0])
+    if "throughput" in _SECTIONS.value:
+        bench_throughput(problems, _WORKERS.value)
+    if "spread" in _SECTIONS.value:
+        bench_spread(problems)
+    if "noise" in _SECTIONS.value:
+        bench_noise_floor(problems, _WORKERS.value)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import math
+import re
 from typing import Any, Callable
 
 TALLY_NAME = "__codeopt_assert__"
@@ -113,3 +115,73 @@ def short_repr(value: Any, limit: int = 160) -> str:
     except Exception as exc:
         text = f"<unrepresentable {type(value).__name__}: {exc}>"
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+_SCALARS = frozenset({str, int, bool, type(None), bytes})
+
+
+def _flat_scalars(sequence: list | tuple) -> bool:
+    """Scalars, or lists/tuples of scalars: `repr` is then exact and process-independent."""
+    kinds = set(map(type, sequence))
+    if _SCALARS.issuperset(kinds):
+        return True
+    if not _SCALARS.union((list, tuple)).issuperset(kinds):
+        return False
+    return all(_SCALARS.issuperset(map(type, item)) for item in sequence if type(item) in (list, tuple))
+
+
+def _canonical(value: Any, parts: list[str], depth: int) -> None:
+    """Appends a process-independent text form of `value` that agrees with `same_output`:
+    types by name, floats to 9 significant digits, dicts and sets in a sorted order, plain
+    objects by their attributes, memory addresses dropped from reprs. Containers of
+    str/int/bool/None/bytes take a fast path through `repr` (C speed)."""
+    kind = type(value)
+    parts.append(kind.__qualname__)
+    if kind in _SCALARS:
+        parts.append(repr(value))
+    elif kind in (list, tuple) and _flat_scalars(value):
+        parts.append(repr(value))
+    elif kind in (set, frozenset) and _SCALARS.issuperset(map(type, value)):
+        parts.append(repr(sorted(map(repr, value))))
+    elif (kind is dict and _SCALARS.issuperset(map(type, value))
+          and _SCALARS.issuperset(map(type, value.values()))):
+        parts.append(repr(sorted(map(repr, value.items()))))
+    elif depth > 50:
+        parts.append(_ADDRESS.sub("", short_repr(value, 10_000)))
+    elif isinstance(value, float):
+        parts.append("nan" if math.isnan(value) else "0" if value == 0 else f"{value:.9g}")
+    elif isinstance(value, (list, tuple)):
+        parts.append(f"[{len(value)}")
+        for item in value:
+            _canonical(item, parts, depth + 1)
+        parts.append("]")
+    elif isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            key_parts: list[str] = []
+            _canonical(key, key_parts, depth + 1)
+            item_parts: list[str] = []
+            _canonical(item, item_parts, depth + 1)
+            items.append("\x1f".join(key_parts) + "\x1e" + "\x1f".join(item_parts))
+        parts.append("{" + "\x1d".join(sorted(items)) + "}")
+    elif isinstance(value, (set, frozenset)):
+        members = []
+        for item in value:
+            item_parts = []
+            _canonical(item, item_parts, depth + 1)
+            members.append("\x1f".join(item_parts))
+        parts.append("{" + "\x1d".join(sorted(members)) + "}")
+    elif kind.__module__ != "builtins" and hasattr(value, "__dict__") and kind.__eq__ is object.__eq__:
+        _canonical(vars(value), parts, depth + 1)
+    else:
+        parts.append(_ADDRESS.sub("", short_repr(value, 10_000)))
+
+
+def output_digest(outputs: Any) -> str:
+    """A short hash of `outputs` that two processes can compare (see `_canonical`)."""
+    parts: list[str] = []
+    _canonical(outputs, parts, 0)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]

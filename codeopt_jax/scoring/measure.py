@@ -1,28 +1,105 @@
-"""Measurements run inside a worker: paired timing and executed-instruction counts."""
+"""Measurements run inside a worker: fresh-state passes, their timing, executed-instruction counts.
+
+Every measured pass starts from nothing the program left behind: its module is executed
+anew into fresh globals (part of the pass; compiling is not) and the workload's argument
+tuples are fresh copies made before the clock starts. So no cache, global, class or
+function attribute, or `lru_cache` carries over from one pass to the next, and the
+program's namespace holds nothing of the harness.
+
+`CLOCK` is bound when this module is imported, before any untrusted code is loaded, so a
+program that patches `time.perf_counter` (or `time`, `timeit`, builtins) changes nothing
+the harness reads.
+"""
 
 from __future__ import annotations
 
+import builtins
+import copy
 import dataclasses
-import gc
+import math
+import pickle
 import statistics
 import sys
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
+CLOCK: Callable[[], float] = time.perf_counter
 Calls = Sequence[tuple]
+PROGRAM_MODULE_NAME = "program"
 
 
-def run_pass(fn: Callable, calls: Calls, loops: int) -> float:
-    """Seconds for `loops` passes over the calls (garbage collection stays on)."""
-    start = time.perf_counter()
-    for _ in range(loops):
-        for args in calls:
-            fn(*args)
-    return time.perf_counter() - start
+class ArgumentCopier:
+    """Makes fresh copies of a workload's argument tuples, sharing no object with them.
+
+    Pickles the calls once and unpickles a copy each time (C speed) where the values allow
+    it, else uses `copy.deepcopy`. Either way strings and other values come back as new
+    objects, so a cache keyed by argument identity cannot recognise a later pass's arguments."""
+
+    def __init__(self, calls: Calls):
+        self.calls = list(calls)
+        try:
+            self.pickled: bytes | None = pickle.dumps(self.calls, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.loads(self.pickled)
+        except Exception:
+            self.pickled = None
+
+    def copy(self) -> list[tuple]:
+        if self.pickled is not None:
+            return pickle.loads(self.pickled)
+        return copy.deepcopy(self.calls)
 
 
-def calibrate_loops(seconds_per_pass: float, min_seconds: float, max_loops: int = 10_000) -> int:
-    """Smallest loop count whose measurement lasts at least `min_seconds`."""
+def fresh_copies(calls: Calls) -> list[tuple]:
+    """One fresh copy of the argument tuples (see `ArgumentCopier`)."""
+    return ArgumentCopier(calls).copy()
+
+
+def fresh_namespace() -> dict[str, Any]:
+    """Globals for one execution of a program: only its name and the builtins."""
+    return {"__name__": PROGRAM_MODULE_NAME, "__builtins__": builtins}
+
+
+class ProgramNotCallable(Exception):
+    """Executing the program did not define the entry point as a callable."""
+
+
+def load_function(code, entry_point: str) -> Callable:
+    """Executes the program's code object into fresh globals; returns its entry point."""
+    namespace = fresh_namespace()
+    exec(code, namespace)
+    function = namespace.get(entry_point)
+    if not callable(function):
+        raise ProgramNotCallable(f"the program defines no function {entry_point!r}")
+    return function
+
+
+@dataclasses.dataclass(frozen=True)
+class TimedPasses:
+    """`loops` fresh-state passes: total seconds, and the outputs of the first and last pass."""
+
+    seconds: float
+    first_outputs: list[Any]
+    last_outputs: list[Any]
+
+
+def timed_passes(code, entry_point: str, copies: list[list[tuple]]) -> TimedPasses:
+    """Times `len(copies)` passes; each executes the module anew, then makes every call.
+
+    `copies[k]` holds the argument tuples of pass k (from `fresh_copies`). Exceptions
+    from the program propagate to the caller."""
+    outputs: list[list[Any]] = []
+    start = CLOCK()
+    for calls in copies:
+        namespace = fresh_namespace()
+        exec(code, namespace)
+        function = namespace[entry_point]
+        outputs.append([function(*args) for args in calls])
+    seconds = CLOCK() - start
+    return TimedPasses(seconds=seconds, first_outputs=outputs[0], last_outputs=outputs[-1])
+
+
+def calibrate_loops(seconds_per_pass: float, min_seconds: float, max_loops: int = 1000) -> int:
+    """Smallest pass count whose measurement lasts at least `min_seconds`."""
     if seconds_per_pass <= 0:
         return max_loops
     return max(1, min(max_loops, int(min_seconds / seconds_per_pass) + 1))
@@ -30,15 +107,21 @@ def calibrate_loops(seconds_per_pass: float, min_seconds: float, max_loops: int 
 
 @dataclasses.dataclass(frozen=True)
 class PairedTiming:
-    """Paired speedup of a candidate over the original; times are seconds per pass."""
+    """Paired speedup of a candidate over the original; times are seconds per pass.
+
+    `speedup` is the median of the per-round ratios original/candidate, `speedup_low` /
+    `speedup_high` their 25th / 75th percentiles, `speedup_cv` their coefficient of
+    variation; `speedup_cold` the ratio of the two sides' first (cold) passes."""
 
     speedup: float
     speedup_low: float
     speedup_high: float
     speedup_cv: float
+    speedup_cold: float
     time_original: float
     time_candidate: float
     loops: int
+    rounds: int
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
@@ -48,35 +131,31 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
 
 
-def paired_timing(original: Callable, candidate: Callable, calls: Calls, rounds: int,
-                  loops: int) -> PairedTiming:
-    """Times original and candidate interleaved in ABBA order; speedup = median ratio.
+def median_interval(values: Sequence[float]) -> float:
+    """Half-width of the ~95% interval of the median over the median: 1.57 IQR / sqrt(n)
+    (McGill, Tukey and Larsen 1978, the notch of a box plot); inf for fewer than 3 values."""
+    if len(values) < 3:
+        return math.inf
+    ordered = sorted(values)
+    middle = statistics.median(ordered)
+    spread = _percentile(ordered, 0.75) - _percentile(ordered, 0.25)
+    return 1.57 * spread / math.sqrt(len(ordered)) / middle if middle > 0 else math.inf
 
-    Each round measures both versions back to back (alternating which goes first, so
-    drift and cache warmth hit both alike) and contributes one ratio original/candidate.
-    """
-    ratios, originals, candidates = [], [], []
-    run_pass(original, calls, 1)  # warm both
-    run_pass(candidate, calls, 1)
-    for index in range(rounds):
-        gc.collect()
-        if index % 2 == 0:
-            t_orig = run_pass(original, calls, loops)
-            t_cand = run_pass(candidate, calls, loops)
-        else:
-            t_cand = run_pass(candidate, calls, loops)
-            t_orig = run_pass(original, calls, loops)
-        t_cand = max(t_cand, 1e-9)
-        ratios.append(t_orig / t_cand)
-        originals.append(t_orig / loops)
-        candidates.append(t_cand / loops)
+
+def summarize_pairs(original_seconds: Sequence[float], candidate_seconds: Sequence[float], loops: int,
+                    cold_original: float, cold_candidate: float) -> PairedTiming:
+    """Speedup statistics from per-round seconds per pass on each side (`loops`: the
+    candidate's passes per measurement, reported)."""
+    ratios = [o / max(c, 1e-9) for o, c in zip(original_seconds, candidate_seconds)]
     ordered = sorted(ratios)
     mean = statistics.fmean(ratios)
-    cv = statistics.pstdev(ratios) / mean if mean > 0 else 0.0
-    return PairedTiming(speedup=statistics.median(ratios), speedup_low=_percentile(ordered, 0.25),
-                        speedup_high=_percentile(ordered, 0.75), speedup_cv=cv,
-                        time_original=statistics.median(originals),
-                        time_candidate=statistics.median(candidates), loops=loops)
+    return PairedTiming(
+        speedup=statistics.median(ratios), speedup_low=_percentile(ordered, 0.25),
+        speedup_high=_percentile(ordered, 0.75),
+        speedup_cv=statistics.pstdev(ratios) / mean if mean > 0 else 0.0,
+        speedup_cold=cold_original / max(cold_candidate, 1e-9),
+        time_original=statistics.median(original_seconds),
+        time_candidate=statistics.median(candidate_seconds), loops=loops, rounds=len(ratios))
 
 
 class OpcodeCounter:
@@ -95,17 +174,22 @@ class OpcodeCounter:
         frame.f_trace_lines = False
         return self._local
 
-    def run(self, fn: Callable, calls: Calls) -> int:
-        """Instructions executed by one pass over the calls, callees included.
+    def run(self, code, entry_point: str, calls: Calls) -> int:
+        """Instructions of one fresh-state pass: the module executed anew, then every call
+        (callees included) on fresh copies of the arguments.
 
         Raises RuntimeError if the traced code removed or replaced the tracer, since the
         count would then be meaningless (and a too-low count would be a reward hack)."""
+        copies = fresh_copies(calls)
         self.count = 0
         previous = sys.gettrace()
         sys.settrace(self._global)
         try:
-            for args in calls:
-                fn(*args)
+            namespace = fresh_namespace()
+            exec(code, namespace)
+            function = namespace[entry_point]
+            for args in copies:
+                function(*args)
         finally:
             tampered = sys.gettrace() != self._global
             sys.settrace(previous)

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import Any, Callable
 
 from codeopt_jax.scoring import protocol, records
 
@@ -48,7 +48,7 @@ class WorkerLimits:
     startup_seconds: float = 30.0
 
 
-class _Worker:
+class WorkerProcess:
     """Parent-side handle of one worker process."""
 
     def __init__(self, limits: WorkerLimits):
@@ -145,6 +145,14 @@ class _Worker:
         return records.CRASH, f"worker exited with code {code} during {self.phase}"
 
 
+def _set_affinity(pid: int, cores: set[int] | None) -> None:
+    """Pins a process to `cores` (all allowed cores when None) where the OS allows it."""
+    try:
+        os.sched_setaffinity(pid, cores if cores is not None else os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        pass
+
+
 @dataclasses.dataclass
 class PoolStats:
     jobs: int = 0
@@ -163,15 +171,19 @@ class WorkerPool:
         self.limits = limits
         self.stats = PoolStats()
         self._closed = True
+        self._affinity: set[int] | None = None
+        self._on_result: Callable[[int, dict[str, Any]], None] | None = None
         self._workers = [self._start() for _ in range(num_workers)]
         self._closed = False
         self._failed_starts = 0
 
-    def _start(self) -> _Worker:
+    def _start(self) -> WorkerProcess:
         self.stats.workers_started += 1
-        return _Worker(self.limits)
+        worker = WorkerProcess(self.limits)
+        _set_affinity(worker.process.pid, self._affinity)
+        return worker
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: WorkerProcess) -> None:
         if not worker.ready:
             self._failed_starts += 1
             if self._failed_starts >= 3:
@@ -200,13 +212,23 @@ class WorkerPool:
         finally:
             os.set_blocking(worker.result_fd, False)
 
-    def run(self, jobs: list[dict[str, Any]], wait_ready: bool = False) -> list[dict[str, Any]]:
+    def set_affinity(self, cores: set[int] | None) -> None:
+        """Keeps the workers (and those started later) on `cores`; None allows every core."""
+        self._affinity = cores
+        for worker in self._workers:
+            _set_affinity(worker.process.pid, cores)
+
+    def run(self, jobs: list[dict[str, Any]], wait_ready: bool = False,
+            on_result: Callable[[int, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
         """Runs evaluate jobs; returns one fields dict per job, in order.
 
-        Never raises for anything a job does; raises RuntimeError only when workers
-        cannot start at all. With `wait_ready`, also waits for replacement workers."""
+        `on_result(index, fields)` is called as each job finishes (e.g. to start its timing
+        while the other jobs run). Never raises for anything a job does; raises RuntimeError
+        only when workers cannot start at all. With `wait_ready`, also waits for replacement
+        workers."""
         if self._closed:
             raise RuntimeError("the worker pool is closed")
+        self._on_result = on_result
         results: list[dict[str, Any] | None] = [None] * len(jobs)
         pending = list(range(len(jobs)))
         pending.reverse()
@@ -237,7 +259,12 @@ class WorkerPool:
         self.stats.jobs += len(jobs)
         return [r if r is not None else {"status": records.CRASH, "detail": "lost job"} for r in results]
 
-    def _handle_output(self, worker: _Worker, results: list) -> None:
+    def _report(self, index: int, fields: dict[str, Any], results: list) -> None:
+        results[index] = fields
+        if self._on_result is not None:
+            self._on_result(index, fields)
+
+    def _handle_output(self, worker: WorkerProcess, results: list) -> None:
         messages = worker.read()
         if messages is None:
             self._finish_dead(worker, results, "worker sent a malformed message" if worker.garbled else None)
@@ -256,8 +283,8 @@ class WorkerPool:
                 worker.deadline = time.monotonic() + min(float(budget), self.limits.max_phase_seconds)
             elif kind == "result" and worker.job_index is not None:
                 fields = message.get("fields")
-                results[worker.job_index] = fields if isinstance(fields, dict) else {
-                    "status": records.CRASH, "detail": "worker sent a malformed result"}
+                self._report(worker.job_index, fields if isinstance(fields, dict) else {
+                    "status": records.CRASH, "detail": "worker sent a malformed result"}, results)
                 worker.job_index = None
                 worker.phase = "idle"
                 worker.jobs_done += 1
@@ -270,22 +297,22 @@ class WorkerPool:
                 self._finish_dead(worker, results, "worker sent an unexpected message")
                 return
 
-    def _finish_timeout(self, worker: _Worker, results: list) -> None:
+    def _finish_timeout(self, worker: WorkerProcess, results: list) -> None:
         if worker.job_index is not None:
             self.stats.timeouts += 1
             elapsed = time.monotonic() - worker.started_job
-            results[worker.job_index] = {
+            self._report(worker.job_index, {
                 "status": records.TIMEOUT,
-                "detail": f"no answer within the {worker.phase} deadline ({elapsed:.1f} s); worker killed"}
+                "detail": f"no answer within the {worker.phase} deadline ({elapsed:.1f} s); worker killed"}, results)
         self._replace(worker)
 
-    def _finish_dead(self, worker: _Worker, results: list, detail: str | None = None) -> None:
+    def _finish_dead(self, worker: WorkerProcess, results: list, detail: str | None = None) -> None:
         if worker.job_index is not None:
             self.stats.crashes += 1
             status, description = records.CRASH, detail
             if description is None:
                 status, description = worker.exit_description()
-            results[worker.job_index] = {"status": status, "detail": description}
+            self._report(worker.job_index, {"status": status, "detail": description}, results)
         self._replace(worker)
 
     def close(self) -> None:

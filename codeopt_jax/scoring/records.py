@@ -20,7 +20,11 @@ TIMEOUT = "timeout"
 CRASH = "crash"
 MEMORY_LIMIT = "memory_limit"
 OUTPUT_LIMIT = "output_limit"
-STATUSES = (OK, SYNTAX_ERROR, TEST_FAILURE, EXCEPTION, TIMEOUT, CRASH, MEMORY_LIMIT, OUTPUT_LIMIT)
+# The measurement cannot be trusted: the candidate altered the interpreter (clock, builtins, gc,
+# modules, threads left running), ran while the other side was timed, answered differently while
+# timed than while tested, or carried state from one timed pass to the next.
+VOIDED = "voided"
+STATUSES = (OK, SYNTAX_ERROR, TEST_FAILURE, EXCEPTION, TIMEOUT, CRASH, MEMORY_LIMIT, OUTPUT_LIMIT, VOIDED)
 
 # Differential check outcomes.
 MATCH = "match"
@@ -37,10 +41,14 @@ class ScoreOptions:
     Attributes:
       tests: run the problem's `check(candidate)`.
       differential: compare candidate and original outputs on the workload calls.
-      timing: paired, interleaved timing against the original (only for valid candidates).
-      opcount: executed bytecode instructions on one workload pass (deterministic).
-      timing_rounds: number of (original, candidate) pairs; the speedup is their median ratio.
-      timing_min_seconds: the loop count is calibrated so one measurement lasts at least this.
+      timing: paired timing against the original (only for valid candidates): original and
+        candidate in two separate worker processes, measured one at a time in ABBA order,
+        every pass from freshly executed code on fresh argument copies.
+      opcount: executed bytecode instructions on one fresh-state workload pass (deterministic).
+      timing_rounds: least number of (original, candidate) pairs; the speedup is their median
+        ratio. More rounds follow, up to `timing_max_rounds`, while the ~95% interval of that
+        median (1.57 IQR / sqrt(n)) is wider than +-`timing_target_interval` of it.
+      timing_min_seconds: the pass count is calibrated so one measurement lasts at least this.
     """
 
     tests: bool = True
@@ -49,6 +57,8 @@ class ScoreOptions:
     opcount: bool = False
     timing_rounds: int = 7
     timing_min_seconds: float = 0.005
+    timing_max_rounds: int = 15
+    timing_target_interval: float = 0.02
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -69,7 +79,8 @@ class ScoreRecord:
 
     `speedup` is original time / candidate time (> 1 is faster), the median of the paired
     ratios; `speedup_low` / `speedup_high` are their 25th / 75th percentiles and
-    `speedup_cv` their coefficient of variation. `op_count` / `op_count_original` are
+    `speedup_cv` their coefficient of variation, `speedup_cold` the ratio of the two sides'
+    first (cold) passes, `timing_rounds` the pairs measured. `op_count` / `op_count_original` are
     executed bytecode instructions over one workload pass. Unmeasured fields are None.
     """
 
@@ -83,9 +94,11 @@ class ScoreRecord:
     speedup_low: float | None = None
     speedup_high: float | None = None
     speedup_cv: float | None = None
+    speedup_cold: float | None = None
     time_original: float | None = None
     time_candidate: float | None = None
     timing_loops: int | None = None
+    timing_rounds: int | None = None
     op_count: int | None = None
     op_count_original: int | None = None
     static: StaticMetrics | None = None
@@ -110,9 +123,11 @@ class ScoreRecord:
         return dataclasses.asdict(self)
 
 
-_FLOAT_FIELDS = ("speedup", "speedup_low", "speedup_high", "speedup_cv", "time_original",
+_FLOAT_FIELDS = ("speedup", "speedup_low", "speedup_high", "speedup_cv", "speedup_cold", "time_original",
                  "time_candidate")
-_INT_FIELDS = ("tests_passed", "tests_total", "timing_loops", "op_count", "op_count_original")
+_INT_FIELDS = ("tests_passed", "tests_total", "timing_loops", "timing_rounds", "op_count",
+               "op_count_original")
+MEASUREMENT_FIELDS = _FLOAT_FIELDS + ("timing_loops", "timing_rounds", "op_count", "op_count_original")
 _STR_FIELDS = ("detail", "traceback", "output", "problem_error")
 _MAX_TEXT = 4000
 

@@ -1,8 +1,16 @@
-"""The scoring service: the cache in-process; execution and static metrics in the pool."""
+"""The scoring service: the cache in-process; execution in the pool, timing in worker pairs.
+
+Tests, the differential check, op counts and static metrics run on the pool's workers in
+parallel; then the valid candidates that ask for timing are timed by `timing.TimingPair`s
+(original and candidate in two separate processes, never both at once), one pair per worker
+up to one per core, each pinned to its own core.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import queue
 import time
 from typing import Sequence
 
@@ -11,13 +19,15 @@ from codeopt_jax.scoring import records
 from codeopt_jax.scoring.cache import ScoreCache, cache_key
 from codeopt_jax.scoring.pool import WorkerLimits, WorkerPool
 from codeopt_jax.scoring.records import ScoreOptions, ScoreRecord
+from codeopt_jax.scoring.timing import TimingPair, TimingStats, allowed_cores, timing_cores
 
 MAX_CANDIDATE_CHARS = 200_000
 
 
 def problem_payload(problem: Problem) -> dict[str, str]:
     """What a worker needs to know about a problem (JSON-safe)."""
-    return {"name": problem.name, "source": problem.source, "entry_point": problem.entry_point}
+    return {"name": problem.name, "source": problem.source, "program": problem.program,
+            "entry_point": problem.entry_point}
 
 
 class ScoringService:
@@ -30,6 +40,14 @@ class ScoringService:
 
     def __init__(self, num_workers: int = 2, limits: WorkerLimits = WorkerLimits()):
         self.pool = WorkerPool(num_workers, limits)
+        # One timing pair per worker, up to one per core; each pinned to its own core.
+        cores = timing_cores(min(num_workers, max(1, len(allowed_cores()))))
+        self.timing_pairs = [TimingPair(limits, core) for core in cores]
+        self._idle_pairs: queue.SimpleQueue[TimingPair] = queue.SimpleQueue()
+        for pair in self.timing_pairs:
+            self._idle_pairs.put(pair)
+        self._timing_threads = concurrent.futures.ThreadPoolExecutor(len(self.timing_pairs),
+                                                                     thread_name_prefix="timing")
         self.cache = ScoreCache()
         self.scorings = 0  # uncached candidate runs
         self.seconds = 0.0
@@ -66,13 +84,39 @@ class ScoringService:
             job_keys.append(key)
         if jobs:
             self.scorings += len(jobs)
-            for key, fields in zip(job_keys, self.pool.run(jobs)):
+            for key, fields in zip(job_keys, self._run(jobs, options)):
                 record = records.record_from_fields(fields)
                 self.cache.put(key, record)
                 for position, index in enumerate(waiting[key]):
                     results[index] = record if position == 0 else dataclasses.replace(record, cached=True)
         self.seconds += time.perf_counter() - start
         return results  # every slot is filled above
+
+    def _run(self, jobs: list[dict], options: ScoreOptions) -> list[dict]:
+        """Evaluates the jobs on the pool; with timing, then times the valid ones on the pairs
+        (one candidate per pair at a time, each pair on its own core; nothing else runs then,
+        so no evaluation competes with a measurement for a core)."""
+        results = self.pool.run(jobs)
+        if not options.timing:
+            return results
+        valid = [index for index, fields in enumerate(results) if records.record_from_fields(fields).valid]
+        timed = {index: self._timing_threads.submit(self._with_timing, results[index], jobs[index], options)
+                 for index in valid}
+        return [timed[index].result() if index in timed else fields for index, fields in enumerate(results)]
+
+    def _with_timing(self, fields: dict, job: dict, options: ScoreOptions) -> dict:
+        """The evaluate job's fields with the paired timing's added (or its failure)."""
+        pair = self._idle_pairs.get()
+        try:
+            timing = pair.measure(job["problem"], job["candidate"], rounds=options.timing_rounds,
+                                  max_rounds=options.timing_max_rounds,
+                                  target_interval=options.timing_target_interval,
+                                  min_seconds=options.timing_min_seconds)
+        finally:
+            self._idle_pairs.put(pair)
+        if timing.get("status") != records.OK:
+            return dict(fields, status=timing["status"], detail=timing.get("detail", ""))
+        return dict(fields, **timing)
 
     def clear_cache(self) -> None:
         """Forgets every cached record (so a fresh budget starts from an empty cache)."""
@@ -81,11 +125,16 @@ class ScoringService:
     def stats(self) -> dict[str, float]:
         """Scorings run, cache statistics, and pool health counters."""
         pool = dataclasses.asdict(self.pool.stats)
+        timing = dataclasses.asdict(TimingStats(*(sum(getattr(p.stats, f.name) for p in self.timing_pairs)
+                                                  for f in dataclasses.fields(TimingStats))))
         return {"scorings": self.scorings, "seconds": self.seconds, **self.cache.stats(),
-                **{f"pool_{k}": v for k, v in pool.items()}}
+                **{f"pool_{k}": v for k, v in pool.items()}, **{f"timing_{k}": v for k, v in timing.items()}}
 
     def close(self) -> None:
+        self._timing_threads.shutdown(wait=True)
         self.pool.close()
+        for pair in self.timing_pairs:
+            pair.close()
 
     def __enter__(self) -> "ScoringService":
         return self

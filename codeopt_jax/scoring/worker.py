@@ -10,6 +10,16 @@ Jobs (JSON):
   {"kind": "ping"}                                   -> {"kind": "pong"}
   {"kind": "evaluate", "problem": {...}, "candidate": SOURCE, "options": {...}}
                                                      -> {"kind": "result", "fields": {...}}
+Timing jobs, for a worker the pool uses as one side of a timing pair (`timing.py`):
+  {"kind": "timing_load", "problem": {...}, "program": SOURCE, "probe_budget": S}
+                                                     -> {"kind": "timing_loaded", "probe": SECONDS,
+                                                         "digest": HASH} or a "timing_failed" message
+  {"kind": "timing_pass", "loops": K, "verify": BOOL}
+                                                     -> {"kind": "timing_passed", "seconds": SECONDS,
+                                                         "digests": [FIRST, LAST] (if verify, else []),
+                                                         "violations": [...]}
+A timing worker never holds the problem's expected outputs or its reference: it executes the
+harness only to build the workload's arguments, then drops it.
 """
 
 from __future__ import annotations
@@ -86,6 +96,7 @@ class ProblemState:
             ) from None
         if mutates:
             raise self._problem_error(f"the original {self.entry_point}() mutates its arguments")
+        self.program_code = compile(problem["program"], f"<program {self.name}>", "exec", dont_inherit=True)
         self.op_count: int | None = None
         self.check_time = self._time_original_check()
 
@@ -104,7 +115,7 @@ class ProblemState:
 
     def original_op_count(self) -> int:
         if self.op_count is None:
-            self.op_count = measure.OpcodeCounter().run(self.original, copy.deepcopy(self.pristine))
+            self.op_count = measure.OpcodeCounter().run(self.program_code, self.entry_point, self.pristine)
         return self.op_count
 
 
@@ -116,6 +127,7 @@ class Worker:
         self.output_chars = output_chars
         self.problems: OrderedDict[str, ProblemState] = OrderedDict()
         self.integrity = sandbox.Integrity()
+        self.timer = Timer(self)
 
     def announce(self, phase: str, budget: float) -> None:
         protocol.write_message(self.result_fd, {"kind": "phase", "phase": phase, "budget": budget})
@@ -131,6 +143,32 @@ class Worker:
         while len(self.problems) > _MAX_PROBLEM_STATES:
             self.problems.popitem(last=False)
         return state
+
+    def timing_job(self, job: dict[str, Any]) -> dict[str, Any]:
+        """Answers one timing message; never raises (failures become `timing_failed`)."""
+        if job["kind"] == "timing_finish":
+            self.timer.side = None
+            return {"kind": "timing_finished", "violations": self.integrity.violations(),
+                    "cpu_seconds": _cpu_seconds()}
+        stdout = self.stdout = sandbox.CappedStream(self.output_chars)
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = stdout
+        try:
+            if job["kind"] == "timing_load":
+                return self.timer.load(job["problem"], job["program"], float(job["probe_budget"]))
+            return self.timer.run_pass(int(job["loops"]), bool(job["verify"]))
+        except _Failure as failure:
+            return {"kind": "timing_failed", "status": failure.status, "detail": failure.detail}
+        except sandbox.OutputLimitExceeded as exc:
+            return {"kind": "timing_failed", "status": records.OUTPUT_LIMIT, "detail": str(exc)}
+        except MemoryError:
+            return {"kind": "timing_failed", "status": records.MEMORY_LIMIT,
+                    "detail": "candidate exceeded the memory limit while timed"}
+        except BaseException as exc:
+            return {"kind": "timing_failed", "status": records.EXCEPTION,
+                    "detail": f"{type(exc).__name__}: {exc}"}
+        finally:
+            sys.stdout, sys.stderr = saved
 
     def evaluate(self, problem: dict[str, Any], candidate: str, options: dict[str, Any]) -> dict[str, Any]:
         """Scores one candidate; always returns a fields dict, never raises."""
@@ -159,7 +197,7 @@ class Worker:
         if stdout.exceeded:
             fields.update(status=records.OUTPUT_LIMIT,
                           detail=f"output exceeded {self.output_chars} characters")
-            for name in ("speedup", "op_count", "op_count_original", "time_candidate"):
+            for name in records.MEASUREMENT_FIELDS:
                 fields.pop(name, None)
         fields["output"] = stdout.getvalue()[-2000:]
         fields["worker_seconds"] = time.perf_counter() - start
@@ -169,43 +207,20 @@ class Worker:
                   fields: dict[str, Any]) -> None:
         state = self.problem_state(problem)
         self.announce("tests", min(_TESTS_BUDGET, 3.0 + 50.0 * state.check_time))
-        function = self._load_candidate(candidate, state.entry_point)
+        code = _compile_candidate(candidate)
+        function = _define(code, state.entry_point)
         if options.get("tests", True):
             self._run_check(state, function, fields)
         if options.get("differential", True):
             self.announce("differential", 3.0 + 30.0 * state.expected_time)
-            time_candidate = self._differential(state, function, fields)
-        else:
-            time_candidate = None
+            self._differential(state, function, fields)
         valid = (fields["status"] == records.OK and fields.get("differential") != records.MISMATCH
                  and not self.stdout.exceeded)
-        if valid and options.get("timing"):
-            self._timing(state, function, options, fields, time_candidate)
         if valid and options.get("opcount"):
             self.announce("opcount", 30.0 + 400.0 * state.expected_time)
             counter = measure.OpcodeCounter()
-            fields["op_count"] = counter.run(function, copy.deepcopy(state.pristine))
+            fields["op_count"] = counter.run(code, state.entry_point, state.pristine)
             fields["op_count_original"] = state.original_op_count()
-
-    def _load_candidate(self, candidate: str, entry_point: str):
-        try:
-            code = compile(candidate, "<candidate>", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError, OverflowError, RecursionError) as exc:
-            line = getattr(exc, "lineno", None)
-            where = f" at line {line}" if line else ""
-            raise _Failure(records.SYNTAX_ERROR, f"{type(exc).__name__}{where}: {exc}") from None
-        namespace: dict[str, Any] = {"__name__": "candidate", "__builtins__": builtins}
-        try:
-            exec(code, namespace)
-        except (MemoryError, sandbox.OutputLimitExceeded):
-            raise
-        except BaseException as exc:
-            raise _Failure(records.EXCEPTION, f"defining the candidate raised {type(exc).__name__}: {exc}",
-                           traceback=traceback.format_exc()[-3000:]) from None
-        function = namespace.get(entry_point)
-        if not callable(function):
-            raise _Failure(records.EXCEPTION, f"the candidate defines no function {entry_point!r}")
-        return function
 
     def _run_check(self, state: ProblemState, function, fields: dict[str, Any]) -> None:
         tally = checks.AssertTally()
@@ -231,15 +246,12 @@ class Worker:
             status = records.EXCEPTION if exc is not None else records.TEST_FAILURE
             fields.update(status=status, detail=f"check: {tally.first_failure}")
 
-    def _differential(self, state: ProblemState, function, fields: dict[str, Any]) -> float | None:
-        """Compares outputs on the workload; returns the candidate's seconds per pass."""
-        elapsed = 0.0
+    def _differential(self, state: ProblemState, function, fields: dict[str, Any]) -> None:
+        """Compares outputs and argument mutation with the original's on the workload."""
         for index, args in enumerate(state.pristine):
             fresh = copy.deepcopy(args)
             try:
-                start = time.perf_counter()
                 output = function(*fresh)
-                elapsed += time.perf_counter() - start
             except (MemoryError, sandbox.OutputLimitExceeded):
                 raise
             except BaseException as exc:
@@ -248,34 +260,125 @@ class Worker:
                     fields.update(status=records.EXCEPTION,
                                   detail=f"workload call {index} raised {type(exc).__name__}: {exc}",
                                   traceback=traceback.format_exc()[-3000:])
-                return None
+                return
             if not checks.same_output(args, fresh):
                 fields["differential"] = records.MISMATCH
                 fields.setdefault("detail", f"workload call {index}: the candidate mutates its arguments")
-                return None
+                return
             if not checks.same_output(state.expected[index], output):
                 fields["differential"] = records.MISMATCH
                 fields.setdefault("detail", f"workload call {index}: expected "
                                   f"{checks.short_repr(state.expected[index])}, got {checks.short_repr(output)}")
-                return None
+                return
         fields["differential"] = records.MATCH
-        return elapsed
 
-    def _timing(self, state: ProblemState, function, options: dict[str, Any], fields: dict[str, Any],
-                time_candidate: float | None) -> None:
-        if time_candidate is None:
-            self.announce("timing-probe", 3.0 + 30.0 * state.expected_time)
-            time_candidate = measure.run_pass(function, state.calls, 1)
-        per_pass = max(min(state.expected_time, time_candidate), 1e-7)
-        loops = measure.calibrate_loops(per_pass, float(options.get("timing_min_seconds", 0.005)))
-        rounds = max(1, int(options.get("timing_rounds", 7)))
-        expected = rounds * loops * (state.expected_time + time_candidate)
-        self.announce("timing", 5.0 + 4.0 * expected)
-        result = measure.paired_timing(state.original, function, state.calls, rounds, loops)
-        fields.update(speedup=result.speedup, speedup_low=result.speedup_low,
-                      speedup_high=result.speedup_high, speedup_cv=result.speedup_cv,
-                      time_original=result.time_original, time_candidate=result.time_candidate,
-                      timing_loops=result.loops)
+
+def _compile_candidate(candidate: str):
+    try:
+        return compile(candidate, "<candidate>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, OverflowError, RecursionError) as exc:
+        line = getattr(exc, "lineno", None)
+        where = f" at line {line}" if line else ""
+        raise _Failure(records.SYNTAX_ERROR, f"{type(exc).__name__}{where}: {exc}") from None
+
+
+def _define(code, entry_point: str):
+    """The entry point of the program executed into fresh globals (the tests' copy)."""
+    try:
+        return measure.load_function(code, entry_point)
+    except (MemoryError, sandbox.OutputLimitExceeded):
+        raise
+    except measure.ProgramNotCallable as exc:
+        raise _Failure(records.EXCEPTION, f"the candidate defines no function {entry_point!r}") from exc
+    except BaseException as exc:
+        raise _Failure(records.EXCEPTION, f"defining the candidate raised {type(exc).__name__}: {exc}",
+                       traceback=traceback.format_exc()[-3000:]) from None
+
+
+class TimingSide:
+    """One side of a timing pair in this worker: a program, its workload, prepared copies.
+
+    Holds no expected outputs and no reference: the harness is executed only to build the
+    workload's arguments and is dropped before the program is loaded."""
+
+    def __init__(self, problem: dict[str, Any], program: str, copier: measure.ArgumentCopier):
+        self.entry_point = problem["entry_point"]
+        self.code = _compile_candidate(program)
+        self.copier = copier
+
+    def run(self, loops: int) -> measure.TimedPasses:
+        """Makes fresh argument copies for `loops` passes right before timing them (so they are
+        as warm in the caches as the other side's), collects, freezes the survivors (so a
+        collection during a pass never scans the copies), then times the passes."""
+        copies = [self.copier.copy() for _ in range(loops)]
+        gc.collect()
+        gc.freeze()
+        return measure.timed_passes(self.code, self.entry_point, copies)
+
+
+def workload_calls(problem: dict[str, Any]) -> list[tuple]:
+    """The problem's workload arguments, built in a namespace that is dropped afterwards."""
+    namespace: dict[str, Any] = {"__name__": f"harness_{problem['name']}", "__builtins__": builtins}
+    try:
+        exec(compile(problem["source"], f"<problem {problem['name']}>", "exec", dont_inherit=True), namespace)
+        calls = namespace["workload"]()
+    except Exception as exc:
+        raise _Failure(records.EXCEPTION, f"the problem's workload failed: {type(exc).__name__}: {exc}",
+                       problem_error=str(exc)) from None
+    finally:
+        namespace.clear()
+    if not isinstance(calls, list) or not calls or not all(isinstance(c, tuple) for c in calls):
+        raise _Failure(records.EXCEPTION, "workload() must return a non-empty list of argument tuples")
+    gc.collect()
+    return calls
+
+
+class Timer:
+    """The timing-job state of a worker: the workloads it has built and the loaded side."""
+
+    def __init__(self, worker: "Worker"):
+        self.worker = worker
+        self.workloads: OrderedDict[str, measure.ArgumentCopier] = OrderedDict()
+        self.side: TimingSide | None = None
+
+    def load(self, problem: dict[str, Any], program: str, probe_budget: float) -> dict[str, Any]:
+        self.side = None
+        key = problem["name"] + ":" + hashlib.sha1(problem["source"].encode()).hexdigest()
+        if key not in self.workloads:
+            self.worker.announce("load", _LOAD_BUDGET)
+            self.workloads[key] = measure.ArgumentCopier(workload_calls(problem))
+            while len(self.workloads) > _MAX_PROBLEM_STATES:
+                self.workloads.popitem(last=False)
+        side = TimingSide(problem, program, self.workloads[key])
+        self.worker.announce("probe", probe_budget)
+        try:
+            probe = side.run(1)
+        except (MemoryError, sandbox.OutputLimitExceeded):
+            raise
+        except BaseException as exc:
+            raise _Failure(records.VOIDED, f"the first timed pass raised {type(exc).__name__}: {exc}") from None
+        self.side = side
+        return {"kind": "timing_loaded", "probe": probe.seconds,
+                "digest": checks.output_digest(probe.first_outputs)}
+
+    def run_pass(self, loops: int, verify: bool) -> dict[str, Any]:
+        """Times `loops` passes; with `verify`, hashes the outputs of the first and last one."""
+        if self.side is None:
+            raise _Failure(records.CRASH, "timing_pass before a successful timing_load")
+        try:
+            passes = self.side.run(loops)
+        except (MemoryError, sandbox.OutputLimitExceeded):
+            raise
+        except BaseException as exc:
+            raise _Failure(records.VOIDED, f"a timed pass raised {type(exc).__name__}: {exc}") from None
+        seconds = passes.seconds
+        digests = []
+        if verify:
+            digests = [checks.output_digest(passes.first_outputs), checks.output_digest(passes.last_outputs)]
+        del passes
+        violations = self.worker.integrity.quick_violations()
+        return {"kind": "timing_passed", "seconds": seconds,
+                "digests": digests, "violations": violations}
 
 
 def _cpu_seconds() -> float:
@@ -296,8 +399,10 @@ def main(argv: list[str] | None = None) -> None:
     sandbox.silence_standard_fds()
     sys.dont_write_bytecode = True
     sandbox.apply_resource_limits(args.memory_mb << 20, args.file_mb << 20, args.cpu_seconds)
+    sandbox.install_measurement_guards()
     sandbox.install_audit_hook()
     gc.collect()
+    gc.freeze()  # the harness's own objects: never scanned again, so a collection before a pass is cheap
     worker = Worker(args.result_fd, args.output_chars)
     protocol.write_message(args.result_fd, {"kind": "ready", "pid": os.getpid()})
     while True:
@@ -309,10 +414,17 @@ def main(argv: list[str] | None = None) -> None:
         if kind == "ping":
             protocol.write_message(args.result_fd, {"kind": "pong"})
             continue
+        if kind in ("timing_load", "timing_pass", "timing_finish"):
+            protocol.write_message(args.result_fd, worker.timing_job(job))
+            continue
         if kind != "evaluate":
             return
         fields = worker.evaluate(job["problem"], job["candidate"], job.get("options", {}))
         violations = worker.integrity.violations()
+        if violations and fields.get("status") == records.OK:
+            fields.update(status=records.VOIDED, detail="the candidate altered the worker: " + "; ".join(violations))
+            for name in records.MEASUREMENT_FIELDS:
+                fields.pop(name, None)
         protocol.write_message(args.result_fd, {
             "kind": "result", "fields": fields, "recycle": violations,
             "cpu_seconds": _cpu_seconds()})
