@@ -217,3 +217,45 @@ def hacking_notes(tests_only: Run, tests_diff: Run) -> str:
     else:
         text += "The two unsafe-rule runs diverge: the differential gate changed some rewards (table above)."
     return text
+
+
+def _bench_lines(path: pathlib.Path, prefixes: tuple[str, ...]) -> list[str]:
+    if not path.exists():
+        return [f"(not found: {path})"]
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith(prefixes)]
+
+
+def measurement_section(previous_search: pathlib.Path, current_search: pathlib.Path,
+                        bench_before: pathlib.Path, bench_after: pathlib.Path, artifact_ratio: float = 3.0) -> str:
+    """What the honest scorer changed: benchmark before/after and the held-out timing search
+    re-measured, with the speedups that were cache artifacts named."""
+    prefixes = ("dispatch", "throughput", "median CV", "noise floor")
+    text = ("Benchmark (`python -m launch.bench_scoring`), before (`results/previous/bench_scoring_before.txt`, "
+            "commit 4308663) and after (`results/bench_scoring.txt`), same machine:\n\n```\nbefore:\n"
+            + "\n".join(_bench_lines(bench_before, prefixes)) + "\nafter:\n"
+            + "\n".join(_bench_lines(bench_after, prefixes)) + "\n```")
+    if not (previous_search.exists() and current_search.exists()):
+        return text + "\n\n_(search tables not found)_"
+    before = json.loads(previous_search.read_text(encoding="utf-8"))["methods"]
+    after = json.loads(current_search.read_text(encoding="utf-8"))["methods"]
+    rows = [[method, f"{before[method]['summary']['geomean_speedup']:.2f}x",
+             f"{after[method]['summary']['geomean_speedup']:.2f}x"] for method in after if method in before]
+    text += ("\n\nThe held-out timing search (`python -m launch.search --method all --split heldout --budget 32 "
+             "--reward timing`), as shipped before (`results/previous/search_heldout_timing.json`) and "
+             "re-run with the honest scorer:\n\n" + md_table(["method", "geomean before", "geomean now"], rows))
+    method = "exhaustive" if "exhaustive" in after else next(iter(after))
+    old = {r["problem"]: r for r in before.get(method, {}).get("results", [])}
+    artifacts = []
+    for row in after[method]["results"]:
+        previous = old.get(row["problem"])
+        if previous and previous["speedup"] and row["speedup"] and previous["speedup"] / row["speedup"] > artifact_ratio:
+            artifacts.append([row["problem"], f"{previous['speedup']:.1f}x", f"{row['speedup']:.1f}x",
+                              ", ".join(previous.get("rewrites", [])) or "–"])
+    if artifacts:
+        text += (f"\n\nSpeedups of the `{method}` row that shrank more than {artifact_ratio:g}x once every timed pass "
+                 "starts from freshly executed code on fresh argument copies — cache artifacts: state the warm-up "
+                 "left behind (a module-level `lru_cache`, filled before the first timed pass, served every later "
+                 "pass):\n\n" + md_table(["problem", "credited before", "honest now", "rewrites then"], artifacts))
+    else:
+        text += f"\n\nNo `{method}` speedup shrank more than {artifact_ratio:g}x."
+    return text

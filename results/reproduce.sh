@@ -38,7 +38,7 @@ python -m launch.train --workdir runs/hack_tests_diff --iterations 30 --eval_eve
 # The learned reward model (see results/reward_model/README.md), then the screen experiment.
 python -m launch.build_reward_data --out data/pairs --budget 24
 python -m launch.train_reward_model --data data/pairs --workdir runs/reward_model
-mkdir -p results/reward_model/scorer
+rm -rf results/reward_model/scorer && mkdir -p results/reward_model/scorer
 cp runs/reward_model/reward_model.json results/reward_model/scorer/ && cp -r runs/reward_model/model results/reward_model/scorer/
 python -m launch.train --workdir runs/screen_off --reward timing --iterations 12 --batch_size 8 --eval_every 0
 python -m launch.train --workdir runs/screen_top2 --reward timing --iterations 12 --batch_size 8 --eval_every 0 \

@@ -29,7 +29,7 @@ import select
 import time
 from typing import Any
 
-from codeopt_jax.scoring import measure, protocol, records
+from codeopt_jax.scoring import measure, records
 from codeopt_jax.scoring.pool import WorkerLimits, WorkerProcess
 
 ORIGINAL = "original"
