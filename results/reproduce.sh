@@ -23,8 +23,9 @@ python -m launch.search --method all --split heldout --budget 64 --reward opcoun
 python -m launch.search --method all --split heldout --budget 32 --reward timing \
   --out results/search_heldout_timing.json --table results/search_heldout_timing.md
 
-# Scoring-service benchmark.
+# Scoring-service benchmark and the reward-hack table.
 python -m launch.bench_scoring > results/bench_scoring.txt
+python -m launch.check_hacks --out results/reward_hacks.md
 
 # Report experiments (30-iteration runs): brevity-weight sweep and the reward-hacking study.
 # runs/default_30 (default flags) is both the brevity-0.1 row and the "safe rules only" row.

@@ -36,10 +36,11 @@ class ArgumentCopier:
     objects, so a cache keyed by argument identity cannot recognise a later pass's arguments."""
 
     def __init__(self, calls: Calls):
-        self.calls = list(calls)
+        self.calls: list[tuple] | None = list(calls)
         try:
             self.pickled: bytes | None = pickle.dumps(self.calls, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.loads(self.pickled)
+            self.calls = None  # the bytes are all a copy needs
         except Exception:
             self.pickled = None
 

@@ -41,6 +41,7 @@ from codeopt_jax.scoring import checks, measure, protocol, records, sandbox
 from codeopt_jax.scoring.static import static_metrics
 
 _MAX_PROBLEM_STATES = 64
+_MAX_TIMING_WORKLOADS = 16
 _LOAD_BUDGET = 20.0
 _TESTS_BUDGET = 10.0
 
@@ -347,8 +348,9 @@ class Timer:
         if key not in self.workloads:
             self.worker.announce("load", _LOAD_BUDGET)
             self.workloads[key] = measure.ArgumentCopier(workload_calls(problem))
-            while len(self.workloads) > _MAX_PROBLEM_STATES:
+            while len(self.workloads) > _MAX_TIMING_WORKLOADS:
                 self.workloads.popitem(last=False)
+        self.workloads.move_to_end(key)
         side = TimingSide(problem, program, self.workloads[key])
         self.worker.announce("probe", probe_budget)
         try:
