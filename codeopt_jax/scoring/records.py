@@ -123,11 +123,54 @@ class ScoreRecord:
         return dataclasses.asdict(self)
 
 
+@dataclasses.dataclass
+class JobOutcome:
+    """What a worker learns about one candidate while it evaluates it (worker side, mutable).
+
+    Sent to the parent as JSON (`to_json`), which rebuilds a `ScoreRecord` with
+    `record_from_fields`: the parent never trusts these values without checking them."""
+
+    status: str = OK
+    detail: str = ""
+    traceback: str = ""
+    tests_passed: int = 0
+    tests_total: int = 0
+    differential: str = SKIPPED
+    op_count: int | None = None
+    op_count_original: int | None = None
+    static: StaticMetrics | None = None
+    output: str = ""
+    problem_error: str = ""
+    worker_seconds: float = 0.0
+
+    def fail(self, status: str, detail: str, **details: Any) -> None:
+        """Ends the candidate's evaluation with `status`; `details` set named fields (e.g. traceback)."""
+        self.status, self.detail = status, detail
+        for name, value in details.items():
+            if name not in _OUTCOME_FIELDS:
+                raise TypeError(f"JobOutcome has no field {name!r}")
+            setattr(self, name, value)
+
+    def void(self, status: str, detail: str) -> None:
+        """Like `fail`, and drops every measurement (an untrusted number is no number)."""
+        self.fail(status, detail)
+        self.op_count = self.op_count_original = None
+
+    @property
+    def passing(self) -> bool:
+        """Still ok and not differing from the original (so far)."""
+        return self.status == OK and self.differential != MISMATCH
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_OUTCOME_FIELDS = frozenset(field.name for field in dataclasses.fields(JobOutcome))
+
 _FLOAT_FIELDS = ("speedup", "speedup_low", "speedup_high", "speedup_cv", "speedup_cold", "time_original",
                  "time_candidate")
 _INT_FIELDS = ("tests_passed", "tests_total", "timing_loops", "timing_rounds", "op_count",
                "op_count_original")
-MEASUREMENT_FIELDS = _FLOAT_FIELDS + ("timing_loops", "timing_rounds", "op_count", "op_count_original")
 _STR_FIELDS = ("detail", "traceback", "output", "problem_error")
 _MAX_TEXT = 4000
 

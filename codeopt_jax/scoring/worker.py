@@ -11,7 +11,7 @@ Jobs (JSON):
   {"kind": "evaluate", "problem": {...}, "candidate": SOURCE, "options": {...}}
                                                      -> {"kind": "result", "fields": {...}}
 Timing jobs, for a worker the pool uses as one side of a timing pair (`timing.py`):
-  {"kind": "timing_load", "problem": {...}, "program": SOURCE, "probe_budget": S}
+  {"kind": "timing_load", "problem": {...}, "program": SOURCE, "probe_budget": S, "warm_up": BOOL}
                                                      -> {"kind": "timing_loaded", "probe": SECONDS,
                                                          "digest": HASH} or a "timing_failed" message
   {"kind": "timing_pass", "loops": K, "verify": BOOL}
@@ -156,7 +156,8 @@ class Worker:
         sys.stdout = sys.stderr = stdout
         try:
             if job["kind"] == "timing_load":
-                return self.timer.load(job["problem"], job["program"], float(job["probe_budget"]))
+                return self.timer.load(job["problem"], job["program"], float(job["probe_budget"]),
+                                       bool(job["warm_up"]))
             return self.timer.run_pass(int(job["loops"]), bool(job["verify"]))
         except _Failure as failure:
             return {"kind": "timing_failed", "status": failure.status, "detail": failure.detail}
@@ -171,59 +172,48 @@ class Worker:
         finally:
             sys.stdout, sys.stderr = saved
 
-    def evaluate(self, problem: dict[str, Any], candidate: str, options: dict[str, Any]) -> dict[str, Any]:
-        """Scores one candidate; always returns a fields dict, never raises."""
+    def evaluate(self, problem: dict[str, Any], candidate: str, options: dict[str, Any]) -> records.JobOutcome:
+        """Scores one candidate; never raises (whatever happens becomes the outcome's status)."""
         start = time.perf_counter()
         stdout = self.stdout = sandbox.CappedStream(self.output_chars)
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = stdout
-        fields: dict[str, Any] = {"status": records.OK}
-        static = static_metrics(candidate)
-        if static is not None:
-            fields["static"] = {"tokens": static.tokens, "ast_nodes": static.ast_nodes,
-                                "complexity": static.complexity}
+        outcome = records.JobOutcome(static=static_metrics(candidate))
         try:
-            self._evaluate(problem, candidate, options, fields)
+            self._evaluate(problem, candidate, options, outcome)
         except _Failure as failure:
-            fields.update(status=failure.status, detail=failure.detail, **failure.extra)
+            outcome.fail(failure.status, failure.detail, **failure.extra)
         except sandbox.OutputLimitExceeded as exc:
-            fields.update(status=records.OUTPUT_LIMIT, detail=str(exc))
+            outcome.fail(records.OUTPUT_LIMIT, str(exc))
         except MemoryError:
-            fields.update(status=records.MEMORY_LIMIT, detail="candidate exceeded the memory limit")
+            outcome.fail(records.MEMORY_LIMIT, "candidate exceeded the memory limit")
         except BaseException as exc:  # a bug here must still produce a record
-            fields.update(status=records.EXCEPTION, detail=f"{type(exc).__name__}: {exc}",
-                          traceback=traceback.format_exc()[-3000:])
+            outcome.fail(records.EXCEPTION, f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()[-3000:])
         finally:
             sys.stdout, sys.stderr = saved
         if stdout.exceeded:
-            fields.update(status=records.OUTPUT_LIMIT,
-                          detail=f"output exceeded {self.output_chars} characters")
-            for name in records.MEASUREMENT_FIELDS:
-                fields.pop(name, None)
-        fields["output"] = stdout.getvalue()[-2000:]
-        fields["worker_seconds"] = time.perf_counter() - start
-        return fields
+            outcome.void(records.OUTPUT_LIMIT, f"output exceeded {self.output_chars} characters")
+        outcome.output = stdout.getvalue()[-2000:]
+        outcome.worker_seconds = time.perf_counter() - start
+        return outcome
 
     def _evaluate(self, problem: dict[str, Any], candidate: str, options: dict[str, Any],
-                  fields: dict[str, Any]) -> None:
+                  outcome: records.JobOutcome) -> None:
         state = self.problem_state(problem)
         self.announce("tests", min(_TESTS_BUDGET, 3.0 + 50.0 * state.check_time))
         code = _compile_candidate(candidate)
         function = _define(code, state.entry_point)
         if options.get("tests", True):
-            self._run_check(state, function, fields)
+            self._run_check(state, function, outcome)
         if options.get("differential", True):
             self.announce("differential", 3.0 + 30.0 * state.expected_time)
-            self._differential(state, function, fields)
-        valid = (fields["status"] == records.OK and fields.get("differential") != records.MISMATCH
-                 and not self.stdout.exceeded)
-        if valid and options.get("opcount"):
+            self._differential(state, function, outcome)
+        if outcome.passing and not self.stdout.exceeded and options.get("opcount"):
             self.announce("opcount", 30.0 + 400.0 * state.expected_time)
-            counter = measure.OpcodeCounter()
-            fields["op_count"] = counter.run(code, state.entry_point, state.pristine)
-            fields["op_count_original"] = state.original_op_count()
+            outcome.op_count = measure.OpcodeCounter().run(code, state.entry_point, state.pristine)
+            outcome.op_count_original = state.original_op_count()
 
-    def _run_check(self, state: ProblemState, function, fields: dict[str, Any]) -> None:
+    def _run_check(self, state: ProblemState, function, outcome: records.JobOutcome) -> None:
         tally = checks.AssertTally()
         state.namespace[checks.TALLY_NAME] = tally
         try:
@@ -239,15 +229,15 @@ class Worker:
                            traceback=traceback.format_exc()[-3000:]) from None
         if not state.counted and not tally.first_failure:
             tally.passed, tally.total = 1, 1
-        fields.update(tests_passed=tally.passed, tests_total=tally.total)
+        outcome.tests_passed, outcome.tests_total = tally.passed, tally.total
         if tally.passed < tally.total:
             exc = tally.first_exception
             if exc is not None and isinstance(exc, MemoryError):
                 raise MemoryError
             status = records.EXCEPTION if exc is not None else records.TEST_FAILURE
-            fields.update(status=status, detail=f"check: {tally.first_failure}")
+            outcome.fail(status, f"check: {tally.first_failure}")
 
-    def _differential(self, state: ProblemState, function, fields: dict[str, Any]) -> None:
+    def _differential(self, state: ProblemState, function, outcome: records.JobOutcome) -> None:
         """Compares outputs and argument mutation with the original's on the workload."""
         for index, args in enumerate(state.pristine):
             fresh = copy.deepcopy(args)
@@ -256,22 +246,22 @@ class Worker:
             except (MemoryError, sandbox.OutputLimitExceeded):
                 raise
             except BaseException as exc:
-                fields["differential"] = records.DIFF_ERROR
-                if fields["status"] == records.OK:
-                    fields.update(status=records.EXCEPTION,
-                                  detail=f"workload call {index} raised {type(exc).__name__}: {exc}",
-                                  traceback=traceback.format_exc()[-3000:])
+                outcome.differential = records.DIFF_ERROR
+                if outcome.status == records.OK:
+                    outcome.fail(records.EXCEPTION, f"workload call {index} raised {type(exc).__name__}: {exc}",
+                                 traceback=traceback.format_exc()[-3000:])
                 return
             if not checks.same_output(args, fresh):
-                fields["differential"] = records.MISMATCH
-                fields.setdefault("detail", f"workload call {index}: the candidate mutates its arguments")
+                outcome.differential = records.MISMATCH
+                outcome.detail = outcome.detail or f"workload call {index}: the candidate mutates its arguments"
                 return
             if not checks.same_output(state.expected[index], output):
-                fields["differential"] = records.MISMATCH
-                fields.setdefault("detail", f"workload call {index}: expected "
-                                  f"{checks.short_repr(state.expected[index])}, got {checks.short_repr(output)}")
+                outcome.differential = records.MISMATCH
+                outcome.detail = outcome.detail or (
+                    f"workload call {index}: expected {checks.short_repr(state.expected[index])}, "
+                    f"got {checks.short_repr(output)}")
                 return
-        fields["differential"] = records.MATCH
+        outcome.differential = records.MATCH
 
 
 def _compile_candidate(candidate: str):
@@ -342,7 +332,12 @@ class Timer:
         self.workloads: OrderedDict[str, measure.ArgumentCopier] = OrderedDict()
         self.side: TimingSide | None = None
 
-    def load(self, problem: dict[str, Any], program: str, probe_budget: float) -> dict[str, Any]:
+    def load(self, problem: dict[str, Any], program: str, probe_budget: float, warm_up: bool) -> dict[str, Any]:
+        """Loads `program` and times its first (cold) pass. With `warm_up` (the candidate's side),
+        one untimed pass of the problem's original program runs first, before the candidate's
+        code is loaded, so costs of a process's first pass over this workload (cold caches, a
+        growing heap) do not count as the candidate's: its cold pass is then cold only in what
+        the candidate itself keeps."""
         self.side = None
         key = problem["name"] + ":" + hashlib.sha1(problem["source"].encode()).hexdigest()
         if key not in self.workloads:
@@ -351,6 +346,13 @@ class Timer:
             while len(self.workloads) > _MAX_TIMING_WORKLOADS:
                 self.workloads.popitem(last=False)
         self.workloads.move_to_end(key)
+        if warm_up:
+            self.worker.announce("warm-up", _LOAD_BUDGET)
+            try:
+                TimingSide(problem, problem["program"], self.workloads[key]).run(1)
+            except Exception as exc:
+                raise _Failure(records.EXCEPTION, f"the original failed its warm-up pass: {type(exc).__name__}: "
+                               f"{exc}") from None
         side = TimingSide(problem, program, self.workloads[key])
         self.worker.announce("probe", probe_budget)
         try:
@@ -421,14 +423,12 @@ def main(argv: list[str] | None = None) -> None:
             continue
         if kind != "evaluate":
             return
-        fields = worker.evaluate(job["problem"], job["candidate"], job.get("options", {}))
+        outcome = worker.evaluate(job["problem"], job["candidate"], job.get("options", {}))
         violations = worker.integrity.violations()
-        if violations and fields.get("status") == records.OK:
-            fields.update(status=records.VOIDED, detail="the candidate altered the worker: " + "; ".join(violations))
-            for name in records.MEASUREMENT_FIELDS:
-                fields.pop(name, None)
+        if violations and outcome.status == records.OK:
+            outcome.void(records.VOIDED, "the candidate altered the worker: " + "; ".join(violations))
         protocol.write_message(args.result_fd, {
-            "kind": "result", "fields": fields, "recycle": violations,
+            "kind": "result", "fields": outcome.to_json(), "recycle": violations,
             "cpu_seconds": _cpu_seconds()})
 
 
