@@ -161,7 +161,7 @@ class TimingPair:
             if messages is None:
                 status, detail = worker.exit_description()
                 raise _Abort(status, f"timing worker died: {detail}")
-            for message in messages:
+            for position, message in enumerate(messages):
                 kind = message.get("kind") if isinstance(message, dict) else None
                 if kind == "phase":
                     budget = message.get("budget")
@@ -170,6 +170,8 @@ class TimingPair:
                     worker.phase = str(message.get("phase", "?"))[:40]
                     deadline = time.monotonic() + min(float(budget), self.limits.max_phase_seconds)
                 elif kind in kinds:
+                    if position != len(messages) - 1:  # a genuine worker sends one answer per request
+                        raise _Abort(records.CRASH, "timing worker sent more than one answer")
                     return message
                 elif kind == "timing_failed":
                     status = message.get("status")
@@ -203,6 +205,7 @@ class TimingPair:
                                    target_interval, min_seconds)
         except _Abort as abort:
             fields = {"status": abort.status, "detail": abort.detail}
+            self._discard(CANDIDATE)  # whatever a failed candidate left behind goes with its process
         fields = self._finish(fields)
         if fields.get("status") == records.VOIDED:
             self.stats.voided += 1
