@@ -30,10 +30,10 @@ import numpy as np
 
 from codeopt_jax import transitions
 from codeopt_jax.corpus import Problem
+from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
 from codeopt_jax.rewrites import ALL_RULES
 from codeopt_jax.scoring import ScoreRecord, ScoringService
-from codeopt_jax.scoring.cache import normalized_code
 
 OBSERVATION_KEYS = ("tokens", "depth", "parent", "valid")
 

@@ -32,10 +32,10 @@ from codeopt_jax import search
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import Problem, load_corpus_report
 from codeopt_jax.env import CodeOptEnv
+from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, geomean, potential
 from codeopt_jax.rollouts import Episode, collect_rollout, run_greedy
 from codeopt_jax.scoring import ScoreOptions, ScoreRecord, ScoringService
-from codeopt_jax.scoring.cache import normalized_code
 from codeopt_jax.scoring.records import MATCH, OK
 
 AGENT_GREEDY = "agent_greedy"

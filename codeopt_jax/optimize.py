@@ -24,12 +24,12 @@ from codeopt_jax import transitions
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import Problem
 from codeopt_jax.env import CodeOptEnv
+from codeopt_jax.program import normalized_code
 from codeopt_jax.evaluation import (Candidate, FinalMeasurer, Selection, final_options, greedy_candidate,
                                     passes_validation, problem_key, rule_name, sampled_candidates,
                                     select_valid)
 from codeopt_jax.rewards import RewardConfig, potential, reward_preset
 from codeopt_jax.scoring import ScoreRecord, ScoringService
-from codeopt_jax.scoring.cache import normalized_code
 from codeopt_jax.user_problem import UserInputError
 
 

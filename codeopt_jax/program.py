@@ -1,4 +1,4 @@
-"""The program the agent rewrites: a libcst module, and stable node ids inside it.
+"""The program the agent rewrites: a libcst module, its stable node ids and its identity.
 
 A *program* is the part of a problem file the agent may change: its imports,
 helper definitions and the target function (see `corpus/README.md`). Rewrites
@@ -6,9 +6,14 @@ and the tokenizer agree on one numbering of its nodes: the index of a node in
 `preorder(module)`, a deterministic pre-order walk over `node.children`. That
 index is a *node id*; a rewrite site is a node id, and the tokenizer maps node
 ids to token positions, which is how the action mask lines up with the tokens.
+A program's *identity* is `normalized_code(source)`: two sources that differ only in
+layout and comments are the same program (to the score cache, the searches and the
+environment's "unchanged" check).
 """
 
 from __future__ import annotations
+
+import ast
 
 import libcst as cst
 
@@ -34,3 +39,11 @@ def preorder(module: cst.CSTNode) -> list[cst.CSTNode]:
         order.append(node)
         stack.extend(reversed(node.children))
     return order
+
+
+def normalized_code(source: str) -> str:
+    """The AST dump of the source (layout and comments dropped), or the raw text if it does not parse."""
+    try:
+        return ast.dump(ast.parse(source), annotate_fields=False, include_attributes=False)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return "raw:" + source

@@ -29,12 +29,11 @@ import numpy as np
 
 from codeopt_jax import transitions
 from codeopt_jax.corpus import Problem
-from codeopt_jax.program import parse_program
+from codeopt_jax.program import normalized_code, parse_program
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
 from codeopt_jax.rewrites import ALL_RULES, legal_actions
 from codeopt_jax.rewrites.base import Safety
 from codeopt_jax.scoring import ScoreRecord, ScoringService
-from codeopt_jax.scoring.cache import normalized_code
 
 METHODS = ("identity", "random", "apply_all", "greedy", "beam", "exhaustive")
 _MAX_STALE_ROLLOUTS = 64  # random search gives up after this many rollouts in a row find nothing new

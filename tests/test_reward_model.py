@@ -163,7 +163,7 @@ def test_brevity_term_breaks_speed_ties_and_both_orders_occur():
 
 
 def test_generated_candidates_are_distinct_and_start_with_the_original(tiny_problem):
-    from codeopt_jax.scoring.cache import normalized_code
+    from codeopt_jax.program import normalized_code
 
     config = dataset.BuildConfig(programs_per_problem=8, unsafe_fraction=0.4)
     candidates = dataset.generate_candidates(tiny_problem, config)

@@ -41,11 +41,10 @@ import numpy as np
 
 from codeopt_jax import transitions
 from codeopt_jax.corpus import Problem
-from codeopt_jax.program import ProgramError, parse_program
+from codeopt_jax.program import ProgramError, normalized_code, parse_program
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
 from codeopt_jax.rewrites import ALL_RULES, RewriteError, legal_actions
 from codeopt_jax.scoring import ScoreOptions, ScoreRecord, ScoringService
-from codeopt_jax.scoring.cache import normalized_code
 from codeopt_jax.scoring.records import record_from_fields
 
 ORIGINS = ("original", "reference", "bfs1", "bfs2", "bfs3", "rollout", "mutant")
