@@ -5,7 +5,7 @@
       report = evaluate(agent, problems, service, EvalConfig(k=8), seen_families=training_families(...))
   print(markdown(report))
 
-Per problem, every method proposes candidate programs with their Φ; `select_valid`
+Per problem, every method proposes candidate programs with their Φ; `selection.select_valid`
 re-measures the best (paired timing and op count, tests, differential check) and
 returns it only if it passes validation, else the original: a method never returns a
 broken program. The original is always a candidate with Φ = 0, so a method returns a
@@ -23,20 +23,17 @@ import dataclasses
 import math
 import pathlib
 import time
-import zlib
 from typing import Any, Callable, Iterable, Sequence
-
-import jax
 
 from codeopt_jax import search
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import Problem, load_corpus_report
 from codeopt_jax.env import CodeOptEnv
-from codeopt_jax.program import normalized_code
+from codeopt_jax.proposals import greedy_candidate, problem_key, sampled_candidates
 from codeopt_jax.rewards import RewardConfig, geomean, potential
-from codeopt_jax.rollouts import Episode, collect_rollout, run_greedy
-from codeopt_jax.scoring import ScoreOptions, ScoreRecord, ScoringService
-from codeopt_jax.scoring.records import MATCH, OK
+from codeopt_jax.scoring import ScoreRecord, ScoringService
+from codeopt_jax.selection import (Candidate, FinalMeasurer, Selection, final_options, passes_validation, rule_name,
+                                   select_valid)
 
 AGENT_GREEDY = "agent_greedy"
 AGENT_BEST = "agent_best_of_k"
@@ -47,111 +44,9 @@ UNSEEN = "unseen families"
 SEEN = "seen families"
 
 
-FINAL_TIMING_SECONDS = 0.02  # per timed measurement: longer than training's, for a steadier final speedup
-
-
-def final_options(timing_rounds: int) -> ScoreOptions:
-    """What the final re-measurement of a returned program checks and measures."""
-    return ScoreOptions(tests=True, differential=True, timing=True, opcount=True, timing_rounds=timing_rounds,
-                        timing_min_seconds=FINAL_TIMING_SECONDS)
-
-
-def passes_validation(record: ScoreRecord) -> bool:
-    """Runs, passes its tests, and matches the original on every workload call."""
-    return record.status == OK and record.differential == MATCH
-
-
-@dataclasses.dataclass(frozen=True)
-class Candidate:
-    """A program proposed by a method: its source, the rewrites that made it, and its Φ."""
-
-    source: str
-    rules: tuple[str, ...]
-    phi: float
-    origin: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class Selection:
-    """The program a method returns and its final measurement.
-
-    `candidate` is the original (no rules, Φ 0) when nothing improved or every better
-    candidate failed validation; `rejected` lists (origin, reason) of those that failed.
-    """
-
-    candidate: Candidate
-    record: ScoreRecord
-    changed: bool
-    rejected: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def fell_back(self) -> bool:
-        return bool(self.rejected)
-
-
-class FinalMeasurer:
-    """Final measurements of programs, memoized per (problem, normalized code); not charged to any budget."""
-
-    def __init__(self, service: ScoringService, options: ScoreOptions):
-        self.service, self.options = service, options
-        self._memo: dict[tuple[str, str], ScoreRecord] = {}
-
-    def measure(self, problem: Problem, source: str) -> ScoreRecord:
-        key = (problem.source, normalized_code(source))
-        if key not in self._memo:
-            self._memo[key] = self.service.score(problem, source, self.options)
-        return self._memo[key]
-
-
-def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: FinalMeasurer,
-                 max_tries: int = 3) -> Selection:
-    """The highest-Φ candidate (Φ > 0, different from the original) whose final measurement
-    passes validation; the original when there is none. At most `max_tries` are measured."""
-    original_code = normalized_code(problem.program)
-    ranked, seen = [], {original_code}
-    for candidate in sorted(candidates, key=lambda c: -c.phi):
-        code = normalized_code(candidate.source)
-        if candidate.phi > 0 and code not in seen:
-            seen.add(code)
-            ranked.append(candidate)
-    rejected = []
-    for candidate in ranked[:max_tries]:
-        record = measurer.measure(problem, candidate.source)
-        if passes_validation(record):
-            return Selection(candidate=candidate, record=record, changed=True, rejected=tuple(rejected))
-        reason = f"{record.status}, differential {record.differential}: {record.detail}".strip()
-        rejected.append((candidate.origin, reason.splitlines()[0] if reason else record.status))
-    original = Candidate(problem.program, (), 0.0, "original")
-    return Selection(candidate=original, record=measurer.measure(problem, problem.program), changed=False,
-                     rejected=tuple(rejected))
-
-
-def rule_name(move: str) -> str:
-    """"rule@node" (how search names a move) -> "rule" (how episodes name it)."""
-    return move.split("@", 1)[0]
-
-
 def fresh_cache(service: ScoringService) -> None:
     """Empties the score cache, so the next method's scorings are counted from zero."""
     service.clear_cache()
-
-
-def _episode_candidate(episode: Episode, origin: str) -> Candidate:
-    return Candidate(episode.source, tuple(episode.rules), float(episode.phi), origin)
-
-
-def greedy_candidate(agent: Agent, env: CodeOptEnv, problem: Problem) -> Candidate:
-    """The final program of the agent's greedy (most likely action) episode."""
-    return _episode_candidate(run_greedy(agent.params, agent.model.apply, env, [problem])[0], "agent greedy")
-
-
-def sampled_candidates(agent: Agent, env: CodeOptEnv, problem: Problem, k: int,
-                       key: jax.Array) -> list[Candidate]:
-    """The final programs of k sampled episodes, run as one batch of k copies of the problem."""
-    if k <= 0:
-        return []
-    _, episodes, _ = collect_rollout(agent.params, agent.model.apply, env, [problem] * k, key)
-    return [_episode_candidate(e, f"agent sample {i}") for i, e in enumerate(episodes)]
 
 
 def training_families(agent: Agent, fallback_root: str) -> set[str]:
@@ -161,11 +56,6 @@ def training_families(agent: Agent, fallback_root: str) -> set[str]:
         root = pathlib.Path(fallback_root)
     problems, _ = load_corpus_report(root, [agent.config.train_split])
     return {problem.family for problem in problems}
-
-
-def problem_key(seed: int, problem: Problem) -> jax.Array:
-    """A sampling key that depends on the seed and the problem's name only (not on the order)."""
-    return jax.random.fold_in(jax.random.PRNGKey(seed), zlib.crc32(problem.name.encode()) & 0x7FFFFFFF)
 
 
 @dataclasses.dataclass(frozen=True)

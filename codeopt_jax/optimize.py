@@ -20,16 +20,17 @@ import dataclasses
 import difflib
 from typing import Any, Callable
 
-from codeopt_jax import transitions
+import numpy as np
+
+from codeopt_jax import search, transitions
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import Problem
 from codeopt_jax.env import CodeOptEnv
-from codeopt_jax.program import normalized_code
-from codeopt_jax.evaluation import (Candidate, FinalMeasurer, Selection, final_options, greedy_candidate,
-                                    passes_validation, problem_key, rule_name, sampled_candidates,
-                                    select_valid)
-from codeopt_jax.rewards import RewardConfig, potential, reward_preset
+from codeopt_jax.proposals import greedy_candidate, problem_key, sampled_candidates
+from codeopt_jax.rewards import RewardConfig, reward_preset
 from codeopt_jax.scoring import ScoreRecord, ScoringService
+from codeopt_jax.selection import (Candidate, FinalMeasurer, Selection, final_options, passes_validation, rule_name,
+                                   select_valid)
 from codeopt_jax.user_problem import UserInputError
 
 
@@ -168,32 +169,15 @@ def score_original(problem: Problem, service: ScoringService, reward: RewardConf
 
 
 def hill_climb(problem: Problem, start: Candidate, original: ScoreRecord, service: ScoringService,
-               reward: RewardConfig, budget: int, max_depth: int, allowed) -> Candidate:
-    """Greedy search from `start`: move to the best neighbour while Φ (against the original) improves.
-
-    Spends at most `budget` uncached scorings; returns `start` when nothing improves."""
-    first = service.scorings
-    seen = {normalized_code(problem.program), normalized_code(start.source)}
-    current = start
-    for _ in range(max_depth):
-        left = budget - (service.scorings - first)
-        moves = []
-        for move, source in transitions.neighbours(current.source, allowed):
-            code = normalized_code(source)
-            if code not in seen:
-                seen.add(code)
-                moves.append((move, source))
-        moves = moves[:max(left, 0)]
-        if not moves:
-            break
-        records = service.score_many([(problem, source) for _, source in moves], reward.score_options)
-        phis = [potential(record, original, reward) for record in records]
-        best = max(range(len(moves)), key=lambda i: phis[i])
-        if phis[best] <= current.phi:
-            break
-        current = Candidate(moves[best][1], current.rules + (rule_name(moves[best][0]),), phis[best],
-                            "greedy search")
-    return current
+               reward: RewardConfig, budget: int, max_depth: int, allowed: np.ndarray) -> Candidate:
+    """`search.climb` from `start`, Φ against the original, spending at most `budget` uncached scorings;
+    returns `start` when nothing improves."""
+    scorer = search.Scorer(problem, service, reward, budget, original=original, uncached_only=True)
+    scorer.fresh(start.source)
+    best = search.climb(scorer, search.Node(start.source, (), None, start.phi), max_depth, allowed)
+    if not best.rules:
+        return start
+    return Candidate(best.source, start.rules + tuple(map(rule_name, best.rules)), best.phi, "greedy search")
 
 
 def optimize(problem: Problem, agent: Agent | None, service: ScoringService,

@@ -2,7 +2,7 @@
 
 Plain functions over source strings and numpy arrays, picklable, with no JAX: the
 environment runs them in a `spawn` process pool (or in-process), and the search
-baselines call them directly. Rewrites never execute candidate code, so they are
+baselines and the reward-model data builder call them directly. Rewrites never execute candidate code, so they are
 safe outside the scoring sandbox.
 """
 
@@ -117,3 +117,24 @@ def neighbours(source: str, allowed: np.ndarray) -> list[tuple[str, str]]:
         except (RewriteError, ProgramError):
             continue
     return result
+
+
+def random_rollout(source: str, depth: int, allowed: np.ndarray,
+                   rng: np.random.Generator) -> tuple[str, tuple[str, ...]]:
+    """Up to `depth` random legal rewrites of source: (new source, ("rule@node", ...)).
+
+    Each step picks uniformly among the allowed legal actions; the rollout stops early
+    when none applies or a rewrite fails."""
+    moves_made: tuple[str, ...] = ()
+    for _ in range(depth):
+        moves = [(node_id, rule_index) for node_id, rule_index in legal_actions(parse_program(source))
+                 if allowed[rule_index]]
+        if not moves:
+            break
+        node_id, rule_index = moves[int(rng.integers(len(moves)))]
+        try:
+            source = rewrite(source, node_id, rule_index)
+        except (RewriteError, ProgramError):
+            break
+        moves_made += (f"{ALL_RULES[rule_index].name}@{node_id}",)
+    return source, moves_made

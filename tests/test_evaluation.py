@@ -9,10 +9,11 @@ import types
 
 import pytest
 
-from codeopt_jax import evaluation
+from codeopt_jax import evaluation, proposals
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import load_problem
 from codeopt_jax.rollouts import Episode
+from codeopt_jax.selection import Candidate, FinalMeasurer, final_options, passes_validation, select_valid
 from tests.conftest import ROOT
 from tests.tiny_agent import shared_agent, subprocess_env, tiny_config
 
@@ -27,19 +28,19 @@ GOOD = "def total(xs):\n    return sum(xs)\n"
 
 @pytest.fixture(scope="module")
 def measurer(service):
-    return evaluation.FinalMeasurer(service, evaluation.final_options(timing_rounds=3))
+    return FinalMeasurer(service, final_options(timing_rounds=3))
 
 
-def _candidates(phi_start: float = 5.0) -> list[evaluation.Candidate]:
-    return [evaluation.Candidate(source, ("fake",), phi_start - i, name)
+def _candidates(phi_start: float = 5.0) -> list[Candidate]:
+    return [Candidate(source, ("fake",), phi_start - i, name)
             for i, (name, source) in enumerate(BROKEN.items())]
 
 
 def test_select_valid_skips_every_broken_candidate(tiny_problem, measurer):
-    candidates = _candidates() + [evaluation.Candidate(GOOD, ("sum",), 0.5, "good")]
-    selection = evaluation.select_valid(tiny_problem, candidates, measurer, max_tries=len(candidates))
+    candidates = _candidates() + [Candidate(GOOD, ("sum",), 0.5, "good")]
+    selection = select_valid(tiny_problem, candidates, measurer, max_tries=len(candidates))
     assert selection.changed and selection.candidate.origin == "good"
-    assert evaluation.passes_validation(selection.record)
+    assert passes_validation(selection.record)
     assert [origin for origin, _ in selection.rejected] == list(BROKEN)
     reasons = dict(selection.rejected)
     assert reasons["fails its tests"].startswith("test_failure")
@@ -48,15 +49,15 @@ def test_select_valid_skips_every_broken_candidate(tiny_problem, measurer):
 
 
 def test_select_valid_returns_the_original_when_every_candidate_is_broken(tiny_problem, measurer):
-    selection = evaluation.select_valid(tiny_problem, _candidates(), measurer, max_tries=len(BROKEN))
+    selection = select_valid(tiny_problem, _candidates(), measurer, max_tries=len(BROKEN))
     assert not selection.changed and selection.fell_back
     assert selection.candidate.source == tiny_problem.program and selection.candidate.rules == ()
-    assert evaluation.passes_validation(selection.record)
+    assert passes_validation(selection.record)
 
 
 def test_select_valid_keeps_the_original_unless_phi_improved(tiny_problem, measurer):
-    worse = evaluation.Candidate(GOOD, ("sum",), -0.2, "worse")
-    selection = evaluation.select_valid(tiny_problem, [worse], measurer)
+    worse = Candidate(GOOD, ("sum",), -0.2, "worse")
+    selection = select_valid(tiny_problem, [worse], measurer)
     assert not selection.changed and not selection.fell_back
 
 
@@ -73,7 +74,7 @@ def test_evaluate_returns_the_original_when_the_agent_ends_broken(tiny_problem, 
                                    None, None),
         unseen.name: Episode(unseen.name, unseen.reference_program, 1.0, ("fake",), None, None),
     }
-    monkeypatch.setattr(evaluation, "run_greedy", lambda params, apply, env, problems: [episodes[problems[0].name]])
+    monkeypatch.setattr(proposals, "run_greedy", lambda params, apply, env, problems: [episodes[problems[0].name]])
     config = evaluation.EvalConfig(k=0, budget=6, ceiling_budget=8, baselines=("identity", "greedy"),
                                    timing_rounds=3)
     report = evaluation.evaluate(_fake_agent(tmp_path), [tiny_problem, unseen], service, config,

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from codeopt_jax import optimize as optimize_lib
-from codeopt_jax.evaluation import Candidate, passes_validation
+from codeopt_jax.selection import Candidate, passes_validation
 from codeopt_jax.optimize import OptimizeConfig, optimize
 from codeopt_jax.user_problem import UserInputError, build_user_problem
 from tests.conftest import ROOT

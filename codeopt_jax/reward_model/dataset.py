@@ -41,9 +41,8 @@ import numpy as np
 
 from codeopt_jax import transitions
 from codeopt_jax.corpus import Problem
-from codeopt_jax.program import ProgramError, normalized_code, parse_program
+from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
-from codeopt_jax.rewrites import ALL_RULES, RewriteError, legal_actions
 from codeopt_jax.scoring import ScoreOptions, ScoreRecord, ScoringService
 from codeopt_jax.scoring.records import record_from_fields
 
@@ -174,22 +173,6 @@ class LabelStats:
 # Generating and scoring programs.
 
 
-def _rollout(source: str, depth: int, allowed: np.ndarray, rng: np.random.Generator) -> tuple[str, tuple[str, ...]]:
-    """Up to `depth` random legal rewrites of source (stops early when none applies or one fails)."""
-    rules: tuple[str, ...] = ()
-    for _ in range(depth):
-        moves = [(node, rule) for node, rule in legal_actions(parse_program(source)) if allowed[rule]]
-        if not moves:
-            break
-        node, rule = moves[int(rng.integers(len(moves)))]
-        try:
-            source = transitions.rewrite(source, node, rule)
-        except (RewriteError, ProgramError):
-            break
-        rules += (f"{ALL_RULES[rule].name}@{node}",)
-    return source, rules
-
-
 def generate_candidates(problem: Problem, config: BuildConfig) -> list[Candidate]:
     """The programs to score for a problem: the original first, then a mix of strata.
 
@@ -233,7 +216,7 @@ def generate_candidates(problem: Problem, config: BuildConfig) -> list[Candidate
     for _ in range(quota):
         if len(rollouts) >= max(1, quota // 2):
             break
-        source, rules = _rollout(problem.program, int(rng.integers(2, config.rollout_depth + 1)), safe_rules, rng)
+        source, rules = transitions.random_rollout(problem.program, int(rng.integers(2, config.rollout_depth + 1)), safe_rules, rng)
         if rules and fresh(source):
             rollouts.append(Candidate(source, rules, "rollout"))
     strata.append(rollouts)
@@ -252,7 +235,7 @@ def generate_candidates(problem: Problem, config: BuildConfig) -> list[Candidate
         if len(chosen) - len(bases) >= mutant_quota:
             break
         base = bases[int(rng.integers(len(bases)))]
-        source, rules = _rollout(base.source, int(rng.integers(1, 3)), unsafe_rules, rng)
+        source, rules = transitions.random_rollout(base.source, int(rng.integers(1, 3)), unsafe_rules, rng)
         if rules and fresh(source):
             chosen.append(Candidate(source, base.rules + rules, "mutant"))
     return chosen
