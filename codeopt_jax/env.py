@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from codeopt_jax import transitions
+from codeopt_jax import actions, transitions
 from codeopt_jax.corpus import Problem
 from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
@@ -99,8 +99,8 @@ class CodeOptEnv:
         self.model_stats = {"candidates": 0, "measured": 0, "preferred": 0, "preferred_but_worse": 0}
         self.allowed = transitions.allowed_rules(config.allow_unsafe)
         self.num_rules = len(ALL_RULES)
-        self.num_actions = config.max_len * self.num_rules + 1
-        self.stop_action = self.num_actions - 1
+        self.num_actions = actions.num_actions(config.max_len, self.num_rules)
+        self.stop_action = actions.stop_index(config.max_len, self.num_rules)
         self.perf = {"rewrite_seconds": 0.0, "scoring_seconds": 0.0}
         self.failed_rewrites = 0
         self._slots: list[_Slot] = []

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from codeopt_jax import tokens
+from codeopt_jax import actions, tokens
 from codeopt_jax.program import ProgramError, parse_program
 from codeopt_jax.rewrites import ALL_RULES, RewriteError, apply_rewrite, legal_actions
 from codeopt_jax.rewrites.base import Safety
@@ -57,8 +57,8 @@ def view_program(source: str, max_len: int, allowed: np.ndarray) -> ProgramView:
     """Tokenizes a program and computes its action mask restricted to `allowed` rules."""
     module = parse_program(source)
     tokenized = tokens.tokenize(module, max_len)
-    mask = tokens.action_mask(module, tokenized, ALL_RULES) & allowed[None, :]
-    flat = tokens.flat_action_mask(mask)
+    mask = actions.action_mask(module, tokenized, ALL_RULES) & allowed[None, :]
+    flat = actions.flat_action_mask(mask)
     return ProgramView(source=source, tokens=tokenized.tokens, depth=tokenized.depth,
                        parent=tokenized.parent, valid=tokenized.valid, node_id=tokenized.node_id,
                        action_mask=flat, num_rewrites=int(mask.sum()), truncated=tokenized.truncated)
@@ -71,7 +71,7 @@ def decode(view: ProgramView, action: int) -> tuple[int, int] | None:
     if not 0 <= action < view.action_mask.shape[0] or not view.action_mask[action]:
         raise ValueError(f"illegal action {action} (the action mask forbids it)")
     max_len = view.tokens.shape[0]
-    decoded = tokens.decode_action(action, max_len, len(ALL_RULES))
+    decoded = actions.decode_action(action, max_len, len(ALL_RULES))
     if decoded == "stop":
         return None
     position, rule_index = decoded

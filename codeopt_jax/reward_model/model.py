@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from codeopt_jax import tokens
+from codeopt_jax import tokens, vocabulary
 from codeopt_jax.models.config import ModelConfig, dummy_observation
 from codeopt_jax.models.encoder import TreeEncoder
 from codeopt_jax.models.policy import masked_mean_pool
@@ -49,8 +49,8 @@ class RewardModelConfig:
     def fingerprint(self) -> dict[str, Any]:
         """What a checkpoint must share with the config that restores it (array shapes, vocabulary)."""
         return {"max_len": self.max_len, "d_model": self.d_model, "num_heads": self.num_heads,
-                "num_layers": self.num_layers, "mlp_dim": self.mlp_dim, "vocab_size": tokens.VOCAB_SIZE,
-                "max_depth": tokens.MAX_DEPTH}
+                "num_layers": self.num_layers, "mlp_dim": self.mlp_dim, "vocab_size": vocabulary.VOCAB_SIZE,
+                "max_depth": vocabulary.MAX_DEPTH}
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -103,7 +103,7 @@ def pad_length(obs: Mapping[str, np.ndarray], max_len: int) -> dict[str, np.ndar
     if length > max_len:
         raise ValueError(f"observations have {length} positions, more than the model's {max_len}")
     extra = max_len - length
-    fill = {"tokens": tokens.PAD, "depth": 0, "parent": -1, "valid": False}
+    fill = {"tokens": vocabulary.PAD, "depth": 0, "parent": -1, "valid": False}
     return {k: np.pad(np.asarray(obs[k]), ((0, 0), (0, extra)), constant_values=fill[k]) for k in OBS_KEYS}
 
 
