@@ -1,5 +1,7 @@
-"""Doing work once instead of repeatedly: loop-invariant hoisting, method / module
-attribute aliases before loops, and reuse of a repeated pure call."""
+"""Doing work once instead of repeatedly: hoisting, attribute aliases, reusing a repeated pure call.
+
+Loop-invariant hoisting, method / module attribute aliases before loops, and reuse of
+a repeated pure call."""
 
 from __future__ import annotations
 

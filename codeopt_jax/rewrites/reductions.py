@@ -1,5 +1,6 @@
-"""Reductions: accumulation and search loops -> sum / min / max / any / all / next,
-and list-vs-generator arguments of reducing builtins."""
+"""Reductions: accumulation and search loops -> sum / min / max / any / all / next.
+
+Also list-vs-generator arguments of reducing builtins."""
 
 from __future__ import annotations
 
