@@ -34,6 +34,7 @@ from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
 from codeopt_jax.rewrites import ALL_RULES
 from codeopt_jax.scoring import ScoreRecord, ScoringService
+from codeopt_jax.validation import check_fields
 
 OBSERVATION_KEYS = ("tokens", "depth", "parent", "valid")
 
@@ -47,12 +48,15 @@ def _ignore_interrupts() -> None:
 class EnvConfig:
     """Environment settings."""
 
-    max_len: int = 256           # L: tokens per program seen by the policy
+    max_len: int = 192           # L: tokens per program seen by the policy
     max_steps: int = 4           # T: rewrites per episode
     allow_unsafe: bool = False   # let the agent use the deliberately unsafe mutations
     end_on_broken: bool = True   # end the episode when a rewrite breaks the program
     rewrite_workers: int = 0     # processes for parsing/rewriting (0 = in this process)
     screen_top_k: int = 0        # with a reward model: measure only the model's top-k candidates per step (0: all)
+
+    def __post_init__(self) -> None:
+        check_fields(self, positive=("max_len", "max_steps"), non_negative=("rewrite_workers", "screen_top_k"))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -34,6 +34,7 @@ from codeopt_jax.rewards import RewardConfig, is_broken, potential
 from codeopt_jax.rewrites import ALL_RULES
 from codeopt_jax.rewrites.base import Safety
 from codeopt_jax.scoring import ScoreRecord, ScoringService
+from codeopt_jax.validation import check_fields
 
 METHODS = ("identity", "random", "apply_all", "greedy", "beam", "exhaustive")
 _MAX_STALE_ROLLOUTS = 64  # random search gives up after this many rollouts in a row find nothing new
@@ -49,6 +50,9 @@ class SearchConfig:
     apply_all_steps: int = 20   # cap on apply_all's rewrites
     allow_unsafe: bool = False  # include the deliberately unsafe mutations
     seed: int = 0               # random rollouts
+
+    def __post_init__(self) -> None:
+        check_fields(self, positive=("budget", "beam_width"), non_negative=("max_depth", "apply_all_steps"))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -52,6 +52,11 @@ class ModelConfig:
         return actions.num_actions(self.max_len, self.num_rules)
 
 
+def size_default(name: str) -> int | float:
+    """ModelConfig's default for one size field: the single place model sizes are defined."""
+    return {field.name: field.default for field in dataclasses.fields(ModelConfig)}[name]
+
+
 def dummy_observation(config: ModelConfig, batch_size: int = 1) -> dict[str, np.ndarray]:
     """A batch of minimal programs (only the module token) with the contract's shapes and dtypes.
 

@@ -45,6 +45,7 @@ from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
 from codeopt_jax.scoring import ScoreOptions, ScoreRecord, ScoringService
 from codeopt_jax.scoring.records import record_from_fields
+from codeopt_jax.validation import check_fields
 
 ORIGINS = ("original", "reference", "bfs1", "bfs2", "bfs3", "rollout", "mutant")
 VALID_VS_BROKEN = "valid_vs_broken"
@@ -97,6 +98,9 @@ class LabelConfig:
     min_margin: float = 0.05  # |ΔΦ| below this is a tie
     cv_z: float = 0.0         # > 0: also require |ΔΦ| > cv_z * w_speed * hypot(cv_A, cv_B)
     seed: int = 0             # which program of a pair is `a`
+
+    def __post_init__(self) -> None:
+        check_fields(self, non_negative=("min_margin", "cv_z"))
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -20,10 +20,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from codeopt_jax import tokens, vocabulary
-from codeopt_jax.models.config import ModelConfig, dummy_observation
+from codeopt_jax.models.config import ModelConfig, dummy_observation, size_default
 from codeopt_jax.models.encoder import TreeEncoder
 from codeopt_jax.models.policy import masked_mean_pool
 from codeopt_jax.program import parse_program
+from codeopt_jax.validation import check_fields
 
 OBS_KEYS = ("tokens", "depth", "parent", "valid")
 
@@ -33,13 +34,17 @@ class RewardModelConfig:
     """Sizes of the encoder and head, plus the optimizer settings of training."""
 
     max_len: int = 192          # token positions per program (longer programs are truncated)
-    d_model: int = 64
-    num_heads: int = 4
-    num_layers: int = 2
-    mlp_dim: int = 128
+    d_model: int = size_default("d_model")
+    num_heads: int = size_default("num_heads")
+    num_layers: int = size_default("num_layers")
+    mlp_dim: int = size_default("mlp_dim")
     dropout: float = 0.2        # in the encoder and head, during training only
     learning_rate: float = 1e-4
     max_grad_norm: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.encoder_config()  # validates the sizes
+        check_fields(self, positive=("learning_rate", "max_grad_norm"))
 
     def encoder_config(self) -> ModelConfig:
         """The TreeEncoder's config (num_rules is unused by the encoder)."""
