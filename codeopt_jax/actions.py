@@ -6,11 +6,12 @@ Actions: `action_mask(module, tokenized, rules)` is a bool [L, R] array,
 True at [p, r] iff rule r has a site at the node whose token is at position p.
 STOP is one extra action that is always legal: the policy's flat logits are
 [L * R + 1], index `p * R + r` for (position p, rule r) and index `L * R` for
-STOP; `flat_action_mask` builds that mask and `decode_action` inverts it.
+STOP; `flat_action_mask` builds that mask and `decode_action` inverts it into an `Action`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -19,7 +20,16 @@ import numpy as np
 
 from codeopt_jax.tokens import TokenizedProgram
 
-STOP = "stop"
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """One decoded flat action: STOP, or rule `rule_index` at the token at `position`."""
+
+    stop: bool
+    position: int = -1
+    rule_index: int = -1
+
+
+STOP = Action(stop=True)
 
 
 class RuleLike(Protocol):
@@ -74,12 +84,12 @@ def encode_action(position: int, rule_index: int, max_len: int, num_rules: int) 
     return position * num_rules + rule_index
 
 
-def decode_action(index: int, max_len: int, num_rules: int) -> str | tuple[int, int]:
-    """A flat index -> STOP (the string "stop") or (position, rule_index)."""
+def decode_action(index: int, max_len: int, num_rules: int) -> Action:
+    """A flat index -> `STOP` or `Action(stop=False, position, rule_index)`; raises ValueError outside the space."""
     index = int(index)
     if index == stop_index(max_len, num_rules):
         return STOP
     if not 0 <= index < max_len * num_rules:
         raise ValueError(f"action index {index} outside [0, {max_len * num_rules}]")
     position, rule_index = divmod(index, num_rules)
-    return position, rule_index
+    return Action(stop=False, position=position, rule_index=rule_index)

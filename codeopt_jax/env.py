@@ -2,7 +2,7 @@
 
   env = CodeOptEnv(EnvConfig(), reward_preset("opcount"), scoring_service)
   timestep = env.reset(problems)            # B problems, one episode each
-  timestep = env.step(actions)              # actions [B] int, flat (see transitions.ProgramView)
+  timestep = env.step(actions)              # actions [B] int, flat (see moves.ProgramView)
 
 Observation: dict of `tokens`, `depth`, `parent`, `valid` [B, L] and `action_mask`
 [B, L*R+1] (STOP last, always legal). Reward r_t = Φ(s_{t+1}) − Φ(s_t) with Φ from
@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from codeopt_jax import actions, transitions
+from codeopt_jax import actions, moves
 from codeopt_jax.corpus import Problem
 from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
@@ -60,13 +60,31 @@ class EnvConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class StepInfo:
+    """Where one episode stands after a step: its current program, Φ and record."""
+
+    problem: str                # problem name
+    source: str                 # the current program
+    phi: float                  # Φ of the current program (the return so far)
+    record: ScoreRecord         # the last measured program's record
+    rules: tuple[str, ...]      # rewrites applied so far
+    steps: int                  # rewrite actions taken (failed ones included)
+    error: str                  # why the last rewrite failed ("" when it did not)
+    verified: bool              # the current program was measured (False: screened out by the reward model)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A shallow dict, for gym-style callers that expect `info` to be one."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+
+@dataclasses.dataclass(frozen=True)
 class TimeStep:
-    """observation: dict of [B, ...] arrays (action_mask included); reward [B] f32; done [B] bool."""
+    """observation: dict of [B, ...] arrays (action_mask included); reward [B] f32; done [B] bool; info [B]."""
 
     observation: dict[str, np.ndarray]
     reward: np.ndarray
     done: np.ndarray
-    info: tuple[dict[str, Any], ...]
+    info: tuple[StepInfo, ...]
 
 
 @dataclasses.dataclass
@@ -74,7 +92,7 @@ class _Slot:
     problem: Problem
     original: ScoreRecord
     original_code: str
-    view: transitions.ProgramView
+    view: moves.ProgramView
     record: ScoreRecord
     phi: float = 0.0
     steps: int = 0
@@ -101,7 +119,7 @@ class CodeOptEnv:
         self.scoring = scoring
         self.reward_model = reward_model
         self.model_stats = {"candidates": 0, "measured": 0, "preferred": 0, "preferred_but_worse": 0}
-        self.allowed = transitions.allowed_rules(config.allow_unsafe)
+        self.allowed = moves.allowed_rules(config.allow_unsafe)
         self.num_rules = len(ALL_RULES)
         self.num_actions = actions.num_actions(config.max_len, self.num_rules)
         self.stop_action = actions.stop_index(config.max_len, self.num_rules)
@@ -144,7 +162,7 @@ class CodeOptEnv:
             return np.zeros(len(sources))
         return np.asarray(self.reward_model.scores(sources, self.config.max_len), dtype=float)
 
-    def _measure(self, measured: list[tuple[int, "transitions.ProgramView", float]]) -> list[float]:
+    def _measure(self, measured: list[tuple[int, "moves.ProgramView", float]]) -> list[float]:
         """Scores (slot index, view, model score) triples; updates the slots; returns the Φ changes."""
         records = self._score([self._slots[i].problem for i, _, _ in measured], [v.source for _, v, _ in measured])
         deltas = []
@@ -168,8 +186,8 @@ class CodeOptEnv:
         mask[done] = False
         mask[:, self.stop_action] = True
         observation["action_mask"] = mask
-        info = tuple({"problem": s.problem.name, "source": s.view.source, "phi": s.phi, "record": s.record,
-                      "rules": s.rules, "steps": s.steps, "error": s.error, "verified": s.verified}
+        info = tuple(StepInfo(problem=s.problem.name, source=s.view.source, phi=s.phi, record=s.record,
+                              rules=s.rules, steps=s.steps, error=s.error, verified=s.verified)
                      for s in self._slots)
         return TimeStep(observation=observation, reward=rewards.astype(np.float32), done=done, info=info)
 
@@ -185,7 +203,7 @@ class CodeOptEnv:
         if not problems:
             raise ValueError("reset needs at least one problem")
         start = time.perf_counter()
-        views = self._map(transitions.view_program, [p.program for p in problems],
+        views = self._map(moves.view_program, [p.program for p in problems],
                           [self.config.max_len] * len(problems), [self.allowed] * len(problems))
         self.perf["rewrite_seconds"] += time.perf_counter() - start
         originals = self._score(problems, [p.program for p in problems])
@@ -212,7 +230,7 @@ class CodeOptEnv:
         for index, (slot, action) in enumerate(zip(self._slots, actions)):
             if slot.done:
                 continue
-            decoded = transitions.decode(slot.view, int(action))
+            decoded = moves.decode(slot.view, int(action))
             if decoded is None:
                 slot.done = True
                 continue
@@ -220,7 +238,7 @@ class CodeOptEnv:
         if not moving:
             return self._timestep(rewards)
         start = time.perf_counter()
-        results = self._map(transitions.step_program,
+        results = self._map(moves.step_program,
                             [self._slots[i].view.source for i, _, _ in moving],
                             [node for _, node, _ in moving], [rule for _, _, rule in moving],
                             [self.config.max_len] * len(moving), [self.allowed] * len(moving))
@@ -292,12 +310,12 @@ class SingleEnv:
 
     def reset(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         timestep = self.env.reset([self.problem])
-        return self._unbatch(timestep), timestep.info[0]
+        return self._unbatch(timestep), timestep.info[0].as_dict()
 
     def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         timestep = self.env.step(np.array([action]))
         info = timestep.info[0]
-        truncated = bool(timestep.done[0]) and info["steps"] >= self.env.config.max_steps \
+        truncated = bool(timestep.done[0]) and info.steps >= self.env.config.max_steps \
             and action != self.env.stop_action
         terminated = bool(timestep.done[0]) and not truncated
-        return self._unbatch(timestep), float(timestep.reward[0]), terminated, truncated, info
+        return self._unbatch(timestep), float(timestep.reward[0]), terminated, truncated, info.as_dict()

@@ -22,13 +22,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from codeopt_jax import search, transitions
+from codeopt_jax import moves, search
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import Problem
 from codeopt_jax.env import CodeOptEnv
 from codeopt_jax.proposals import greedy_candidate, problem_key, sampled_candidates
 from codeopt_jax.rewards import RewardConfig, reward_preset
 from codeopt_jax.scoring import ScoreRecord, ScoringService
+from codeopt_jax.scoring.records import MATCH, OK
 from codeopt_jax.selection import (Candidate, FinalMeasurer, Selection, final_options, passes_validation, rule_name,
                                    select_valid)
 from codeopt_jax.user_problem import UserInputError
@@ -105,7 +106,7 @@ class OptimizeResult:
         else:
             lines.append(f"{name}: no valid improvement found; the original is returned unchanged")
         lines.append(f"validation: tests {record.tests_passed}/{record.tests_total} passed, "
-                     f"outputs {'match' if record.differential == 'match' else record.differential} "
+                     f"outputs {'match' if record.differential == MATCH else record.differential} "
                      f"the original on the workload")
         for origin, reason in self.selection.rejected:
             lines.append(f"rejected {origin}: {reason}")
@@ -158,10 +159,10 @@ def score_original(problem: Problem, service: ScoringService, reward: RewardConf
     name = f"{problem.entry_point}()"
     if record.problem_error:
         raise UserInputError(f"{problem.path}: {_first_line(record.problem_error)}")
-    if record.status != "ok":
+    if record.status != OK:
         detail = _first_line(record.detail) or record.status
         raise UserInputError(f"{problem.path}: the original {name} does not pass its tests ({detail})")
-    if record.differential != "match":
+    if record.differential != MATCH:
         raise UserInputError(f"{problem.path}: the original {name} gives different results when run again on "
                              f"the workload ({_first_line(record.detail) or record.differential}); only "
                              f"deterministic functions with comparable results can be optimized")
@@ -189,7 +190,7 @@ def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
     reward = reward_preset(config.reward)
     first = service.scorings
     original = score_original(problem, service, reward)
-    allowed = transitions.allowed_rules(False)
+    allowed = moves.allowed_rules(False)
     candidates: list[Candidate] = []
     notes: list[str] = []
 
@@ -198,7 +199,7 @@ def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
 
     if agent is not None:
         env_config = dataclasses.replace(agent.config.env, rewrite_workers=0, allow_unsafe=False)
-        view = transitions.view_program(problem.program, env_config.max_len, allowed)
+        view = moves.view_program(problem.program, env_config.max_len, allowed)
         if view.truncated:
             notes.append(f"the program is longer than the agent's {env_config.max_len}-token window; "
                          f"the agent saw its beginning only, the search saw all of it")

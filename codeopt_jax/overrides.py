@@ -86,7 +86,8 @@ def _set(config: Any, path: list[str], text: str, key: str) -> Any:
             raise ValueError(f"unknown config key {key!r}: {path[0]!r} has no fields")
         return dataclasses.replace(config, **{path[0]: _set(current, path[1:], text, key)})
     if _is_config(current):
-        raise ValueError(f"config key {key!r} is a group; set one of its fields, e.g. {key}.{dataclasses.fields(current)[0].name}=...")
+        example = f"{key}.{dataclasses.fields(current)[0].name}=..."
+        raise ValueError(f"config key {key!r} is a group; set one of its fields, e.g. {example}")
     return dataclasses.replace(config, **{path[0]: _parse(text, _field_types(type(config))[path[0]], key)})
 
 

@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from codeopt_jax import transitions
+from codeopt_jax import moves
 from codeopt_jax.corpus import Problem
 from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
@@ -135,7 +135,7 @@ def _best(nodes: list[Node], current: Node, scorer: Scorer) -> Node:
 
 
 def _expand(node: Node, scorer: Scorer, allowed: np.ndarray) -> list[tuple[str, tuple[str, ...]]]:
-    return [(source, node.rules + (move,)) for move, source in transitions.neighbours(node.source, allowed)
+    return [(source, node.rules + (move,)) for move, source in moves.neighbours(node.source, allowed)
             if scorer.fresh(source)]
 
 
@@ -144,7 +144,7 @@ def _random(scorer: Scorer, root: Node, config: SearchConfig, allowed: np.ndarra
     best, stale = root, 0
     while scorer.left and stale < _MAX_STALE_ROLLOUTS:  # a small space runs out of new programs
         stale += 1
-        source, rules = transitions.random_rollout(root.source, int(rng.integers(1, config.max_depth + 1)),
+        source, rules = moves.random_rollout(root.source, int(rng.integers(1, config.max_depth + 1)),
                                                    allowed, rng)
         if rules and scorer.fresh(source):
             stale = 0
@@ -156,7 +156,7 @@ def _apply_all(scorer: Scorer, root: Node, config: SearchConfig, allowed: np.nda
     safe = allowed & np.array([rule.safety != Safety.UNSAFE for rule in ALL_RULES])
     source, rules, seen = root.source, (), {scorer.original_code}
     for _ in range(config.apply_all_steps):
-        for move, new_source in transitions.neighbours(source, safe):
+        for move, new_source in moves.neighbours(source, safe):
             code = normalized_code(new_source)
             if code not in seen:
                 seen.add(code)
@@ -209,7 +209,7 @@ def run_search(problem: Problem, method: str, service: ScoringService, reward: R
         raise ValueError(f"{problem.path}: the original program fails its own checks "
                          f"({scorer.original.status}: {scorer.original.detail})")
     root = Node(problem.program, (), scorer.original, 0.0)
-    allowed = transitions.allowed_rules(config.allow_unsafe)
+    allowed = moves.allowed_rules(config.allow_unsafe)
     searches: dict[str, Callable[[], tuple[Node, bool]]] = {
         "identity": lambda: (root, True),
         "random": lambda: _random(scorer, root, config, allowed),

@@ -210,9 +210,8 @@ class _NameClassifier:
 
     def __init__(self, module: cst.Module, children: _Children) -> None:
         self._children = children
-        self.module_scope = _Scope(
-            _module_bindings(module, children), _Namespace(vocab.GLOBAL_NAME_IDS, vocab.GLOBAL_OVERFLOW), is_function=False
-        )
+        self.module_scope = _Scope(_module_bindings(module, children),
+                                   _Namespace(vocab.GLOBAL_NAME_IDS, vocab.GLOBAL_OVERFLOW), is_function=False)
 
     def function_scope(self, function: cst.FunctionDef) -> _Scope:
         bindings = _function_bindings(function, self._children)

@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("engines: sandboxed scoring, rewrite rules, networks, plots",
      frozenset({"scoring", "rewrites", "models", "plots"})),
     ("moves, rewards, learning rules",
-     frozenset({"transitions", "rewards", "rl", "corpus_check"})),
+     frozenset({"moves", "rewards", "rl", "corpus_check"})),
     ("environment, search, reward model, selection of a validated result",
      frozenset({"env", "search", "reward_model", "selection"})),
     ("training and trained agents",

@@ -425,12 +425,12 @@ def test_flat_mask_and_action_decoding():
     flat = actions.flat_action_mask(mask)
     assert flat.shape == (13,)
     assert flat.nonzero()[0].tolist() == [7, 12]
-    assert actions.decode_action(7, 4, 3) == (2, 1)
-    assert actions.decode_action(12, 4, 3) == actions.STOP == "stop"
+    assert actions.decode_action(7, 4, 3) == actions.Action(stop=False, position=2, rule_index=1)
+    assert actions.decode_action(12, 4, 3) == actions.STOP and actions.STOP.stop
     assert actions.stop_index(4, 3) == 12
     for index in range(12):
-        position, rule = actions.decode_action(index, 4, 3)
-        assert actions.encode_action(position, rule, 4, 3) == index
+        action = actions.decode_action(index, 4, 3)
+        assert not action.stop and actions.encode_action(action.position, action.rule_index, 4, 3) == index
     with pytest.raises(ValueError):
         actions.decode_action(13, 4, 3)
     with pytest.raises(ValueError):

@@ -55,7 +55,7 @@ def random_policy_return(config, problems, episodes: int = 6) -> float:
             while not timestep.done.all():
                 actions = [rng.choice(np.flatnonzero(row)) for row in timestep.observation["action_mask"]]
                 timestep = env.step(np.array(actions))
-            returns.extend(info["phi"] for info in timestep.info)
+            returns.extend(info.phi for info in timestep.info)
     return float(np.mean(returns))
 
 

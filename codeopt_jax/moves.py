@@ -1,4 +1,4 @@
-"""Host-side program transitions: view a program (tokens + mask), apply one action.
+"""Moves on programs, host-side: view a program (tokens + mask), apply one action, list neighbours, roll out.
 
 Plain functions over source strings and numpy arrays, picklable, with no JAX: the
 environment runs them in a `spawn` process pool (or in-process), and the search
@@ -72,10 +72,9 @@ def decode(view: ProgramView, action: int) -> tuple[int, int] | None:
         raise ValueError(f"illegal action {action} (the action mask forbids it)")
     max_len = view.tokens.shape[0]
     decoded = actions.decode_action(action, max_len, len(ALL_RULES))
-    if decoded == "stop":
+    if decoded.stop:
         return None
-    position, rule_index = decoded
-    return int(view.node_id[position]), rule_index
+    return int(view.node_id[decoded.position]), decoded.rule_index
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
