@@ -13,6 +13,7 @@ from codeopt_jax import evaluation, proposals
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import load_problem
 from codeopt_jax.rollouts import Episode
+from codeopt_jax.scoring.records import MATCH, OK
 from codeopt_jax.selection import Candidate, FinalMeasurer, final_options, passes_validation, select_valid
 from tests.conftest import ROOT
 from tests.tiny_agent import shared_agent, subprocess_env, tiny_config
@@ -79,29 +80,29 @@ def test_evaluate_returns_the_original_when_the_agent_ends_broken(tiny_problem, 
                                    timing_rounds=3)
     report = evaluation.evaluate(_fake_agent(tmp_path), [tiny_problem, unseen], service, config,
                                  seen_families={"manual_reduce"})
-    json.dumps(report)  # JSON-safe
+    json.dumps(report.to_json())  # JSON-safe
 
-    broken_row, good_row = report["problems"]
-    greedy = broken_row["methods"][evaluation.AGENT_GREEDY]
-    assert not greedy["changed"] and greedy["fell_back"] and greedy["valid"]
-    assert greedy["program"] == tiny_problem.program and greedy["speedup"] == 1.0
-    improved = good_row["methods"][evaluation.AGENT_GREEDY]
-    assert improved["changed"] and improved["valid"] and improved["rewrites"] == ["fake"]
-    assert improved["speedup_low"] <= improved["speedup"] <= improved["speedup_high"]
+    broken_row, good_row = report.problems
+    greedy = broken_row.methods[evaluation.AGENT_GREEDY]
+    assert not greedy.changed and greedy.fell_back and greedy.valid
+    assert greedy.program == tiny_problem.program and greedy.speedup == 1.0
+    improved = good_row.methods[evaluation.AGENT_GREEDY]
+    assert improved.changed and improved.valid and improved.rewrites == ("fake",)
+    assert improved.speedup_low <= improved.speedup <= improved.speedup_high
 
-    summary = report["summary"]
+    summary = report.summary
     assert set(summary) == {"all", "split heldout", "split train", "seen families", "unseen families"}
-    assert summary["seen families"][evaluation.AGENT_GREEDY]["problems"] == 1
-    for method in report["methods"]:
-        assert summary["all"][method]["broken"] == 0, method
-    assert summary["all"][evaluation.AGENT_GREEDY]["fell_back"] == 1
-    assert report["methods"] == [evaluation.AGENT_GREEDY, evaluation.AGENT_BEST, "identity", "greedy",
-                                 evaluation.CEILING, evaluation.REFERENCE]
-    for row in report["problems"]:
-        assert row["methods"]["greedy"]["scorings"] <= 6
-        assert row["methods"][evaluation.CEILING]["scorings"] <= 8
-        assert row["methods"]["identity"]["scorings"] == 1  # counted from an empty cache
-    assert "reference" not in broken_row["methods"] or broken_row["methods"]["reference"]["valid"]
+    assert summary["seen families"][evaluation.AGENT_GREEDY].problems == 1
+    for method in report.methods:
+        assert summary["all"][method].broken == 0, method
+    assert summary["all"][evaluation.AGENT_GREEDY].fell_back == 1
+    assert report.methods == (evaluation.AGENT_GREEDY, evaluation.AGENT_BEST, "identity", "greedy",
+                              evaluation.CEILING, evaluation.REFERENCE)
+    for row in report.problems:
+        assert row.methods["greedy"].scorings <= 6
+        assert row.methods[evaluation.CEILING].scorings <= 8
+        assert row.methods["identity"].scorings == 1  # counted from an empty cache
+    assert "reference" not in broken_row.methods or broken_row.methods["reference"].valid
 
     text = evaluation.markdown(report)
     assert "## Summary" in text and "## Generalization" in text and "## Per problem" in text
@@ -109,15 +110,22 @@ def test_evaluate_returns_the_original_when_the_agent_ends_broken(tiny_problem, 
     assert text.count("(fell back to the original)") == 1  # best-of-k includes the broken greedy episode
 
 
+def _result(speedup: float) -> evaluation.MethodResult:
+    return evaluation.MethodResult(
+        changed=True, speedup=speedup, speedup_low=None, speedup_high=None, speedup_cv=None, time_original=None,
+        time=None, op_ratio=1.0, tests="1/1", status=OK, differential=MATCH, valid=True, phi=0.0, rewrites=(),
+        origin="m", scorings=1, fell_back=False, rejected=(), program="")
+
+
 def test_ceiling_share_is_the_ratio_of_summed_log_speedups():
-    rows = [{"methods": {"m": {"speedup": s, "op_ratio": 1.0, "phi": 0.0, "changed": True, "valid": True,
-                               "fell_back": False, "scorings": 1},
-                         evaluation.CEILING: {"speedup": c, "op_ratio": 1.0}}}
+    rows = [evaluation.ProblemResult(problem="p", split="train", family="f", seen_family=True, original_time=None,
+                                     original_op_count=None,
+                                     methods={"m": _result(s), evaluation.CEILING: _result(c)})
             for s, c in ((2.0, 4.0), (1.0, 2.0))]
     summary = evaluation.summarize(rows, "m")
-    assert summary["ceiling_share"] == pytest.approx(1 / 3)
-    assert summary["ceiling_share_ops"] is None  # the ceiling gained nothing in op counts
-    assert summary["geomean_speedup"] == pytest.approx(2 ** 0.5)
+    assert summary.ceiling_share == pytest.approx(1 / 3)
+    assert summary.ceiling_share_ops is None  # the ceiling gained nothing in op counts
+    assert summary.geomean_speedup == pytest.approx(2 ** 0.5)
 
 
 def test_launcher_writes_json_and_markdown(tmp_path_factory, tmp_path):
