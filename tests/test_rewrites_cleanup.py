@@ -1,4 +1,4 @@
-"""Rewrite rules of the `cleanup` family (Local cleanups: sorting for an extreme, squaring, dead code, single-use temporaries): exact snippets and near misses."""
+"""Exact snippets and near misses of the `cleanup` rule family (`codeopt_jax/rewrites/cleanup.py`)."""
 
 from __future__ import annotations
 

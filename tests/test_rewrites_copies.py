@@ -1,4 +1,4 @@
-"""Rewrite rules of the `copies` family (Needless copies and conversions: list()/tuple()/[:]/copy() whose copy nobody needs): exact snippets and near misses."""
+"""Exact snippets and near misses of the `copies` rule family (`codeopt_jax/rewrites/copies.py`)."""
 
 from __future__ import annotations
 

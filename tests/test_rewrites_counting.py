@@ -1,4 +1,4 @@
-"""Rewrite rules of the `counting` family (Counting and grouping into dicts: get / setdefault / Counter, and `in d.keys()`): exact snippets and near misses."""
+"""Exact snippets and near misses of the `counting` rule family (`codeopt_jax/rewrites/counting.py`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rewrite rules of the `hoisting` family (Doing work once instead of repeatedly: hoisting, attribute aliases, reusing a repeated pure call): exact snippets and near misses."""
+"""Exact snippets and near misses of the `hoisting` rule family (`codeopt_jax/rewrites/hoisting.py`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rewrite rules of the `lookups` family (Membership tests: `x in some_list` -> `x in some_set`): exact snippets and near misses."""
+"""Exact snippets and near misses of the `lookups` rule family (`codeopt_jax/rewrites/lookups.py`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rewrite rules of the `loops` family (Loop rewrites: building loops -> comprehensions, index loops -> direct iteration): exact snippets and near misses."""
+"""Exact snippets and near misses of the `loops` rule family (`codeopt_jax/rewrites/loops.py`)."""
 
 from __future__ import annotations
 

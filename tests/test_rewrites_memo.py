@@ -1,4 +1,4 @@
-"""Rewrite rules of the `memo` family (Memoization: `@functools.lru_cache(maxsize=None)` on a pure self-recursive function): exact snippets and near misses."""
+"""Exact snippets and near misses of the `memo` rule family (`codeopt_jax/rewrites/memo.py`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rewrite rules of the `mutations` family (Deliberately UNSAFE mutations: rules that usually break the program, on purpose): exact snippets and near misses."""
+"""Exact snippets and near misses of the `mutations` rule family (`codeopt_jax/rewrites/mutations.py`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rewrite rules of the `reductions` family (Reductions: accumulation and search loops -> sum / min / max / any / all / next): exact snippets and near misses."""
+"""Exact snippets and near misses of the `reductions` rule family (`codeopt_jax/rewrites/reductions.py`)."""
 
 from __future__ import annotations
 

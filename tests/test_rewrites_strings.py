@@ -1,4 +1,4 @@
-"""Rewrite rules of the `strings` family (Strings: `s += piece` in a loop -> one `''.join(...)`, and cheaper prefix tests): exact snippets and near misses."""
+"""Exact snippets and near misses of the `strings` rule family (`codeopt_jax/rewrites/strings.py`)."""
 
 from __future__ import annotations
 
