@@ -226,25 +226,25 @@ class CodeOptEnv:
         if actions.shape[0] != len(self._slots):
             raise ValueError(f"expected {len(self._slots)} actions, got {actions.shape[0]}")
         rewards = np.zeros(len(self._slots))
-        moving: list[tuple[int, int, int]] = []  # (slot index, node id, rule index)
+        moving: list[tuple[int, moves.Site]] = []  # (slot index, where its rewrite applies)
         for index, (slot, action) in enumerate(zip(self._slots, actions)):
             if slot.done:
                 continue
-            decoded = moves.decode(slot.view, int(action))
-            if decoded is None:
+            site = moves.decode(slot.view, int(action))
+            if site is None:
                 slot.done = True
                 continue
-            moving.append((index, *decoded))
+            moving.append((index, site))
         if not moving:
             return self._timestep(rewards)
         start = time.perf_counter()
         results = self._map(moves.step_program,
-                            [self._slots[i].view.source for i, _, _ in moving],
-                            [node for _, node, _ in moving], [rule for _, _, rule in moving],
+                            [self._slots[i].view.source for i, _ in moving],
+                            [site.node_id for _, site in moving], [site.rule_index for _, site in moving],
                             [self.config.max_len] * len(moving), [self.allowed] * len(moving))
         self.perf["rewrite_seconds"] += time.perf_counter() - start
-        changed = [(i, result) for (i, _, _), result in zip(moving, results) if result.view is not None]
-        for (index, _, _), result in zip(moving, results):
+        changed = [(i, result) for (i, _), result in zip(moving, results) if result.view is not None]
+        for (index, _), result in zip(moving, results):
             slot = self._slots[index]
             slot.steps += 1
             slot.error = result.error

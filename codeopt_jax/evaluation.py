@@ -32,8 +32,8 @@ from codeopt_jax.env import CodeOptEnv
 from codeopt_jax.proposals import greedy_candidate, problem_key, sampled_candidates
 from codeopt_jax.rewards import RewardConfig, geomean, potential
 from codeopt_jax.scoring import ScoreRecord, ScoringService
-from codeopt_jax.selection import (Candidate, FinalMeasurer, Selection, final_options, passes_validation, rule_name,
-                                   select_valid)
+from codeopt_jax.selection import (Candidate, FinalMeasurer, Rejection, Selection, final_options, passes_validation,
+                                   rule_name, select_valid)
 
 AGENT_GREEDY = "agent_greedy"
 AGENT_BEST = "agent_best_of_k"
@@ -101,7 +101,7 @@ class MethodResult:
     origin: str                         # which proposal it was ("agent greedy", "greedy", "reference", ...)
     scorings: int | None                # budgeted scorings the method used (None: not a search)
     fell_back: bool                     # a better candidate failed validation
-    rejected: tuple[tuple[str, str], ...]  # (origin, reason) of candidates that failed validation
+    rejected: tuple[Rejection, ...]     # candidates that failed validation
     program: str
     complete: bool | None = None        # searches only: finished within the budget
     explored: int | None = None         # searches only: distinct programs scored
@@ -137,7 +137,7 @@ class MethodResult:
         """JSON-safe; `complete` and `explored` appear for searches only."""
         data = dataclasses.asdict(self)
         data["rewrites"] = list(self.rewrites)
-        data["rejected"] = [list(r) for r in self.rejected]
+        data["rejected"] = [[r.origin, r.reason] for r in self.rejected]
         for name in ("complete", "explored"):
             if data[name] is None:
                 del data[name]
@@ -243,7 +243,7 @@ def evaluate_problem(problem: Problem, agent: Agent, env: CodeOptEnv, service: S
             selection = Selection(candidate, record, changed=True)
         else:
             selection = dataclasses.replace(select_valid(problem, [], measurer),
-                                            rejected=((REFERENCE, f"{record.status}: {record.detail}"),))
+                                            rejected=(Rejection(REFERENCE, f"{record.status}: {record.detail}"),))
         methods[REFERENCE] = MethodResult.from_selection(selection, original, None)
     return ProblemResult(problem=problem.name, split=problem.split, family=problem.family,
                          seen_family=problem.family in seen_families, original_time=original.time_original,

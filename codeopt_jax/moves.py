@@ -64,8 +64,16 @@ def view_program(source: str, max_len: int, allowed: np.ndarray) -> ProgramView:
                        action_mask=flat, num_rewrites=int(mask.sum()), truncated=tokenized.truncated)
 
 
-def decode(view: ProgramView, action: int) -> tuple[int, int] | None:
-    """(node id, rule index) of an action on this view; None for STOP.
+@dataclasses.dataclass(frozen=True)
+class Site:
+    """Where a rewrite action applies: rule `rule_index` at node `node_id` of the program."""
+
+    node_id: int
+    rule_index: int
+
+
+def decode(view: ProgramView, action: int) -> Site | None:
+    """The site of an action on this view; None for STOP.
 
     Raises ValueError for an action the view's mask forbids."""
     if not 0 <= action < view.action_mask.shape[0] or not view.action_mask[action]:
@@ -74,7 +82,7 @@ def decode(view: ProgramView, action: int) -> tuple[int, int] | None:
     decoded = actions.decode_action(action, max_len, len(ALL_RULES))
     if decoded.stop:
         return None
-    return int(view.node_id[decoded.position]), decoded.rule_index
+    return Site(node_id=int(view.node_id[decoded.position]), rule_index=decoded.rule_index)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

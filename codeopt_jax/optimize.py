@@ -108,8 +108,8 @@ class OptimizeResult:
         lines.append(f"validation: tests {record.tests_passed}/{record.tests_total} passed, "
                      f"outputs {'match' if record.differential == MATCH else record.differential} "
                      f"the original on the workload")
-        for origin, reason in self.selection.rejected:
-            lines.append(f"rejected {origin}: {reason}")
+        for rejection in self.selection.rejected:
+            lines.append(f"rejected {rejection.origin}: {rejection.reason}")
         lines.extend(f"note: {note}" for note in self.notes)
         lines.append(f"scorings used: {self.scorings} of {self.config.budget}")
         return lines
@@ -139,7 +139,7 @@ class OptimizeResult:
             "config": dataclasses.asdict(self.config),
             "agent": self.agent,
             "candidates": [{"origin": c.origin, "phi": c.phi, "rewrites": list(c.rules)} for c in self.candidates],
-            "rejected": [{"origin": o, "reason": r} for o, r in self.selection.rejected],
+            "rejected": [{"origin": r.origin, "reason": r.reason} for r in self.selection.rejected],
             "notes": list(self.notes),
             "original_source": self.problem.program,
             "optimized_source": self.source,

@@ -43,17 +43,25 @@ class Candidate:
 
 
 @dataclasses.dataclass(frozen=True)
+class Rejection:
+    """A better candidate that failed its final validation, and why (one line)."""
+
+    origin: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Selection:
     """The program a method returns and its final measurement.
 
     `candidate` is the original (no rules, Φ 0) when nothing improved or every better
-    candidate failed validation; `rejected` lists (origin, reason) of those that failed.
+    candidate failed validation; `rejected` lists those that failed.
     """
 
     candidate: Candidate
     record: ScoreRecord
     changed: bool
-    rejected: tuple[tuple[str, str], ...] = ()
+    rejected: tuple[Rejection, ...] = ()
 
     @property
     def fell_back(self) -> bool:
@@ -91,7 +99,7 @@ def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: Fi
         if passes_validation(record):
             return Selection(candidate=candidate, record=record, changed=True, rejected=tuple(rejected))
         reason = f"{record.status}, differential {record.differential}: {record.detail}".strip()
-        rejected.append((candidate.origin, reason.splitlines()[0] if reason else record.status))
+        rejected.append(Rejection(candidate.origin, reason.splitlines()[0] if reason else record.status))
     original = Candidate(problem.program, (), 0.0, "original")
     return Selection(candidate=original, record=measurer.measure(problem, problem.program), changed=False,
                      rejected=tuple(rejected))

@@ -42,8 +42,8 @@ def test_select_valid_skips_every_broken_candidate(tiny_problem, measurer):
     selection = select_valid(tiny_problem, candidates, measurer, max_tries=len(candidates))
     assert selection.changed and selection.candidate.origin == "good"
     assert passes_validation(selection.record)
-    assert [origin for origin, _ in selection.rejected] == list(BROKEN)
-    reasons = dict(selection.rejected)
+    assert [rejection.origin for rejection in selection.rejected] == list(BROKEN)
+    reasons = {rejection.origin: rejection.reason for rejection in selection.rejected}
     assert reasons["fails its tests"].startswith("test_failure")
     assert "mismatch" in reasons["differs on the workload only"]
     assert reasons["does not parse"].startswith("syntax_error")

@@ -143,7 +143,8 @@ def test_a_failing_program_is_never_returned(kind, tmp_path, service, monkeypatc
     result = optimize(problem, None, service, OptimizeConfig(budget=8, timing_rounds=3))
     assert not result.changed and result.source == SOURCE
     assert passes_validation(result.selection.record)
-    [(origin, reason)] = result.selection.rejected
+    [rejection] = result.selection.rejected
+    origin, reason = rejection.origin, rejection.reason
     assert origin == "fake search"
     assert ("test_failure" if kind == "fails its tests" else "mismatch") in reason
 
