@@ -14,8 +14,10 @@ environment's "unchanged" check).
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 class ProgramError(ValueError):
@@ -24,6 +26,8 @@ class ProgramError(ValueError):
 
 def parse_program(source: str) -> cst.Module:
     """Parses source into a libcst module; raises ProgramError on bad syntax."""
+    import libcst as cst  # here, not at the top: the sandboxed scoring workers import `normalized_code` only
+
     try:
         return cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
