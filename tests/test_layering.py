@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 import pytest
 
@@ -158,3 +160,12 @@ def test_every_module_says_what_it_owns():
         if not first or not first.endswith((".", ":")):
             missing.append(f"{name}: {first or 'no docstring'}")
     assert not missing, "\n".join(missing)
+
+
+def test_the_scoring_workers_import_stays_light():
+    """A sandboxed worker imports the scoring package; no JAX, numpy or libcst may come with it."""
+    code = ("import sys, codeopt_jax.scoring, codeopt_jax.scoring.worker; "
+            "print(sorted(m for m in ('jax', 'flax', 'optax', 'numpy', 'libcst') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            check=True).stdout.strip()
+    assert loaded == "[]", loaded
