@@ -64,9 +64,10 @@ import libcst as cst
 import numpy as np
 
 from codeopt_jax import vocabulary as vocab
+from codeopt_jax.scopes import target_names
 
 # ---------------------------------------------------------------------------
-# Name binding analysis (which names a function or the module binds).
+# Per-scope bindings (which names a function or the module binds), from `scopes.target_names`.
 
 
 # `node.children` is recomputed on every access, so one walk caches it by node identity.
@@ -95,17 +96,6 @@ def _iter_subtree(roots: Iterable[cst.CSTNode], children: _Children, *, into_fun
         stack.extend(children[id(node)])
 
 
-def _target_names(target: cst.CSTNode) -> Iterator[str]:
-    """Names an assignment target binds (`a`, `a, *b`, `[a, (b, c)]`; not `a.x` or `a[i]`)."""
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
-
-
 def _dotted_name(expression: cst.CSTNode) -> list[str]:
     """The parts of a dotted import name (`os.path` -> ["os", "path"])."""
     if isinstance(expression, cst.Name):
@@ -130,13 +120,13 @@ def _collect_bindings(nodes: Iterable[cst.CSTNode], bindings: _Bindings) -> None
         if isinstance(node, cst.Param):
             assigned.add(node.name.value)
         elif isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
-            assigned.update(_target_names(node.target))
+            assigned.update(target_names(node.target))
         elif isinstance(node, cst.NamedExpr):
-            assigned.update(_target_names(node.target))
+            assigned.update(target_names(node.target))
         elif isinstance(node, (cst.WithItem, cst.ExceptHandler, cst.ExceptStarHandler)):
             alias = node.asname if isinstance(node, cst.WithItem) else node.name
             if alias is not None:
-                assigned.update(_target_names(alias.name))
+                assigned.update(target_names(alias.name))
         elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             assigned.add(node.name.value)
         elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
@@ -155,7 +145,7 @@ def _collect_bindings(nodes: Iterable[cst.CSTNode], bindings: _Bindings) -> None
                 if alias.asname is None:
                     bindings.imported.add(parts[0] if isinstance(node, cst.Import) else parts[-1])
                     continue
-                bound = list(_target_names(alias.asname.name))
+                bound = list(target_names(alias.asname.name))
                 bindings.imported.update(bound)
                 if parts[-1] in vocab.KNOWN_NAME_IDS:
                     bindings.known_aliases.update((name, parts[-1]) for name in bound)

@@ -18,9 +18,9 @@ from tests.conftest import ROOT
 
 # Bottom to top. A module may import modules of its own layer or of a layer below it.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("primitives: programs, tokens, actions, problems, run folders, config checks and overrides",
-     frozenset({"__init__", "program", "vocabulary", "tokens", "actions", "corpus", "user_problem",
-                "checkpoints", "metrics_log", "validation", "overrides"})),
+    ("primitives: programs, name scopes, tokens, actions, problems, run folders, config checks and overrides",
+     frozenset({"__init__", "program", "syntax", "scopes", "vocabulary", "tokens", "actions", "corpus",
+                "user_problem", "checkpoints", "metrics_log", "validation", "overrides"})),
     ("engines: sandboxed scoring, rewrite rules, networks, plots",
      frozenset({"scoring", "rewrites", "models", "plots"})),
     ("moves, rewards, learning rules",

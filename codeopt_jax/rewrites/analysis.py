@@ -11,9 +11,9 @@ from typing import Iterable
 import libcst as cst
 
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.occurrences import (DECL, LOAD, STORE, Occurrence, name_occurrences, param_list,
+from codeopt_jax.scopes import (DECL, LOAD, STORE, Occurrence, name_occurrences, param_list,
                                               param_names, target_names)
-from codeopt_jax.rewrites.syntax import COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES
+from codeopt_jax.syntax import COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES
 
 # Methods of builtin types that neither mutate the receiver nor have other effects.
 READ_ONLY_METHODS = frozenset({

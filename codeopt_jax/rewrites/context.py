@@ -15,8 +15,8 @@ from typing import Iterator
 
 import libcst as cst
 
-from codeopt_jax.rewrites.occurrences import LOAD, name_occurrences
-from codeopt_jax.rewrites.syntax import BLOCK_TYPES
+from codeopt_jax.scopes import LOAD, name_occurrences
+from codeopt_jax.syntax import BLOCK_TYPES
 
 
 class ProgramContext:

@@ -13,7 +13,7 @@ import libcst as cst
 from codeopt_jax.rewrites import analysis, build
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.syntax import COMPREHENSION_TYPES
+from codeopt_jax.syntax import COMPREHENSION_TYPES
 from codeopt_jax.rewrites.repeat import (RepeatContext, insert_before, names_stable, occurrences_like,
                                          repeat_context, stable_in)
 

@@ -13,7 +13,7 @@ import libcst as cst
 
 from codeopt_jax.rewrites import analysis
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.syntax import COMPREHENSION_TYPES, SCOPE_TYPES
+from codeopt_jax.syntax import COMPREHENSION_TYPES, SCOPE_TYPES
 
 
 @dataclasses.dataclass(frozen=True)

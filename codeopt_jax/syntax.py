@@ -1,4 +1,4 @@
-"""Groups of libcst node classes the rules and analyses share: loops, scopes, comprehensions, blocks."""
+"""Groups of libcst node classes the analyses and rules share: loops, scopes, comprehensions, blocks."""
 
 from __future__ import annotations
 

@@ -1,9 +1,12 @@
-"""Where variable names occur in a libcst tree: loads, stores, deletions and global/nonlocal declarations.
+"""Where variable names are bound and used in a libcst tree: binding targets and name occurrences.
 
-`name_occurrences(root)` walks root once and lists every occurrence of a variable name
-(attribute names and keywords excluded; names bound only inside a comprehension are
-skipped), marking those inside a nested def, lambda or class. `analysis.occurrences`
-caches it per program; `ProgramContext` uses it for the names a program binds.
+`target_names` and `param_names` list the names an assignment target or a parameter
+list binds (the tokenizer's per-scope bindings use them too). `name_occurrences(root)`
+walks root once and lists every occurrence of a variable name (loads, stores,
+deletions, global/nonlocal declarations; attribute names and keywords excluded; names
+bound only inside a comprehension are skipped), marking those inside a nested def,
+lambda or class; `rewrites.analysis.occurrences` caches it per program and
+`rewrites.context.ProgramContext` uses it for the names a program binds.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Iterable
 
 import libcst as cst
 
-from codeopt_jax.rewrites.syntax import COMPREHENSION_TYPES
+from codeopt_jax.syntax import COMPREHENSION_TYPES
 
 LOAD, STORE, DEL, DECL = "load", "store", "del", "decl"
 
