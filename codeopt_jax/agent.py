@@ -18,7 +18,6 @@ import jax
 from codeopt_jax import checkpoints, config as config_lib
 from codeopt_jax.models.policy import PolicyValueNet, param_shapes
 from codeopt_jax.rl.train_state import create_train_state, make_optimizer
-from codeopt_jax.train import CONFIG_FILE
 
 DEFAULT_AGENT = pathlib.Path(__file__).resolve().parents[1] / "results" / "default_run"
 
@@ -39,18 +38,18 @@ class Agent:
 def load_agent(workdir: str | pathlib.Path = DEFAULT_AGENT, iteration: int | None = None) -> Agent:
     """Loads config and parameters; raises AgentLoadError with the folder and the problem."""
     workdir = pathlib.Path(workdir)
-    config_path = workdir / CONFIG_FILE
+    config_path = checkpoints.config_path(workdir)
     if not config_path.exists():
-        raise AgentLoadError(f"{workdir}: not a training run folder (no {CONFIG_FILE})")
+        raise AgentLoadError(f"{workdir}: not a training run folder (no {checkpoints.CONFIG_FILE})")
     try:
         config = config_lib.from_json(json.loads(config_path.read_text(encoding="utf-8")))
     except (ValueError, TypeError) as exc:
         raise AgentLoadError(f"{config_path}: unreadable config ({exc})") from None
-    checkpointer = checkpoints.Checkpointer(workdir / "checkpoints")
+    checkpointer = checkpoints.Checkpointer(checkpoints.checkpoints_dir(workdir))
     try:
         step = iteration if iteration is not None else checkpointer.latest_step()
         if step is None:
-            raise AgentLoadError(f"{workdir}: no checkpoint in {workdir / 'checkpoints'}")
+            raise AgentLoadError(f"{workdir}: no checkpoint in {checkpoints.checkpoints_dir(workdir)}")
         model_cfg = config_lib.model_config(config)
         algo_config = config.ppo if config.algo == "ppo" else config.reinforce
         optimizer = make_optimizer(algo_config)

@@ -1,4 +1,7 @@
-"""Orbax checkpoints of the training state, with a config fingerprint that must match.
+"""Orbax checkpoints of the training state, with a config fingerprint that must match, and the run-folder layout.
+
+A run folder (`workdir`) holds `CONFIG_FILE` (the run's config as JSON) and
+`CHECKPOINTS_DIR/<iteration>/`; `config_path` and `checkpoints_dir` name them.
 
 A checkpoint stores the state pytree (params, optimizer state, step, PRNG key data, as
 arrays) and a JSON `meta` entry holding the fingerprint of everything that fixes array
@@ -14,6 +17,20 @@ from typing import Any
 
 import jax
 import orbax.checkpoint as ocp
+
+
+CONFIG_FILE = "config.json"
+CHECKPOINTS_DIR = "checkpoints"
+
+
+def config_path(workdir: str | pathlib.Path) -> pathlib.Path:
+    """Where a run folder keeps its config."""
+    return pathlib.Path(workdir) / CONFIG_FILE
+
+
+def checkpoints_dir(workdir: str | pathlib.Path) -> pathlib.Path:
+    """Where a run folder keeps its checkpoints, one subfolder per iteration."""
+    return pathlib.Path(workdir) / CHECKPOINTS_DIR
 
 
 class CheckpointMismatchError(ValueError):

@@ -11,11 +11,12 @@ import dataclasses
 from typing import Any
 
 from codeopt_jax.env import EnvConfig
-from codeopt_jax.models.config import ModelConfig
+from codeopt_jax.models.config import ModelConfig, size_default
 from codeopt_jax.rewards import RewardConfig, reward_preset
 from codeopt_jax.rewrites import ALL_RULES
 from codeopt_jax.rl.ppo import PPOConfig
 from codeopt_jax.rl.reinforce import ReinforceConfig
+from codeopt_jax.validation import check_fields
 
 ALGORITHMS = ("ppo", "reinforce")
 
@@ -35,11 +36,11 @@ class TrainConfig:
     checkpoint_every: int = 4          # iterations between checkpoints
     scoring_workers: int = 2           # sandboxed scoring processes
     reward_model_dir: str = ""         # a trained reward model's workdir (for reward.model_weight / env.screen_top_k)
-    d_model: int = 64                  # transformer width
-    num_heads: int = 4                 # attention heads
-    num_layers: int = 2                # transformer blocks
-    mlp_dim: int = 128                 # MLP width in blocks and heads
-    env: EnvConfig = EnvConfig(max_len=192, max_steps=4, rewrite_workers=2)
+    d_model: int = size_default("d_model")        # transformer width
+    num_heads: int = size_default("num_heads")    # attention heads
+    num_layers: int = size_default("num_layers")  # transformer blocks
+    mlp_dim: int = size_default("mlp_dim")        # MLP width in blocks and heads
+    env: EnvConfig = EnvConfig(rewrite_workers=2)
     reward: RewardConfig = RewardConfig()
     ppo: PPOConfig = PPOConfig()
     reinforce: ReinforceConfig = ReinforceConfig()
@@ -47,8 +48,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.algo not in ALGORITHMS:
             raise ValueError(f"algo must be one of {ALGORITHMS}, got {self.algo!r}")
-        if self.iterations < 1 or self.batch_size < 1:
-            raise ValueError("iterations and batch_size must be positive")
+        check_fields(self, positive=("iterations", "batch_size", "checkpoint_every", "scoring_workers"),
+                     non_negative=("eval_every",))
+        model_config(self)  # validates the model sizes (e.g. num_heads divides d_model)
         if self.algo == "ppo" and (self.batch_size * self.env.max_steps) % self.ppo.num_minibatches:
             raise ValueError(f"batch_size * env.max_steps ({self.batch_size * self.env.max_steps}) must be "
                              f"divisible by ppo.num_minibatches ({self.ppo.num_minibatches})")

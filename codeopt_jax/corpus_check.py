@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 from codeopt_jax.corpus import CorpusError, Problem
 from codeopt_jax.scoring import ScoreOptions, ScoringService
+from codeopt_jax.scoring.records import OK
 
 WORKLOAD_MS_RANGE = (1.0, 20.0)
 
@@ -55,7 +56,7 @@ def check_problems(problems: Sequence[Problem], service: ScoringService,
             continue
         has_reference = problem.reference_program is not None
         if has_reference and not timing.valid:
-            what = "differs from the original" if timing.status == "ok" else "fails its own check"
+            what = "differs from the original" if timing.status == OK else "fails its own check"
             errors.append(CorpusError(problem.path, f"the reference {what} ({timing.status}: {timing.detail})"))
             continue
         workload_ms = timing.time_original * 1e3 if timing.time_original is not None else None

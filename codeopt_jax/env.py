@@ -2,7 +2,7 @@
 
   env = CodeOptEnv(EnvConfig(), reward_preset("opcount"), scoring_service)
   timestep = env.reset(problems)            # B problems, one episode each
-  timestep = env.step(actions)              # actions [B] int, flat (see transitions.ProgramView)
+  timestep = env.step(actions)              # actions [B] int, flat (see moves.ProgramView)
 
 Observation: dict of `tokens`, `depth`, `parent`, `valid` [B, L] and `action_mask`
 [B, L*R+1] (STOP last, always legal). Reward r_t = Φ(s_{t+1}) − Φ(s_t) with Φ from
@@ -28,12 +28,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from codeopt_jax import transitions
+from codeopt_jax import actions, moves
 from codeopt_jax.corpus import Problem
+from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
 from codeopt_jax.rewrites import ALL_RULES
 from codeopt_jax.scoring import ScoreRecord, ScoringService
-from codeopt_jax.scoring.cache import normalized_code
+from codeopt_jax.validation import check_fields
 
 OBSERVATION_KEYS = ("tokens", "depth", "parent", "valid")
 
@@ -47,22 +48,43 @@ def _ignore_interrupts() -> None:
 class EnvConfig:
     """Environment settings."""
 
-    max_len: int = 256           # L: tokens per program seen by the policy
+    max_len: int = 192           # L: tokens per program seen by the policy
     max_steps: int = 4           # T: rewrites per episode
     allow_unsafe: bool = False   # let the agent use the deliberately unsafe mutations
     end_on_broken: bool = True   # end the episode when a rewrite breaks the program
     rewrite_workers: int = 0     # processes for parsing/rewriting (0 = in this process)
     screen_top_k: int = 0        # with a reward model: measure only the model's top-k candidates per step (0: all)
 
+    def __post_init__(self) -> None:
+        check_fields(self, positive=("max_len", "max_steps"), non_negative=("rewrite_workers", "screen_top_k"))
+
+
+@dataclasses.dataclass(frozen=True)
+class StepInfo:
+    """Where one episode stands after a step: its current program, Φ and record."""
+
+    problem: str                # problem name
+    source: str                 # the current program
+    phi: float                  # Φ of the current program (the return so far)
+    record: ScoreRecord         # the last measured program's record
+    rules: tuple[str, ...]      # rewrites applied so far
+    steps: int                  # rewrite actions taken (failed ones included)
+    error: str                  # why the last rewrite failed ("" when it did not)
+    verified: bool              # the current program was measured (False: screened out by the reward model)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A shallow dict, for gym-style callers that expect `info` to be one."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
 
 @dataclasses.dataclass(frozen=True)
 class TimeStep:
-    """observation: dict of [B, ...] arrays (action_mask included); reward [B] f32; done [B] bool."""
+    """observation: dict of [B, ...] arrays (action_mask included); reward [B] f32; done [B] bool; info [B]."""
 
     observation: dict[str, np.ndarray]
     reward: np.ndarray
     done: np.ndarray
-    info: tuple[dict[str, Any], ...]
+    info: tuple[StepInfo, ...]
 
 
 @dataclasses.dataclass
@@ -70,7 +92,7 @@ class _Slot:
     problem: Problem
     original: ScoreRecord
     original_code: str
-    view: transitions.ProgramView
+    view: moves.ProgramView
     record: ScoreRecord
     phi: float = 0.0
     steps: int = 0
@@ -97,10 +119,10 @@ class CodeOptEnv:
         self.scoring = scoring
         self.reward_model = reward_model
         self.model_stats = {"candidates": 0, "measured": 0, "preferred": 0, "preferred_but_worse": 0}
-        self.allowed = transitions.allowed_rules(config.allow_unsafe)
+        self.allowed = moves.allowed_rules(config.allow_unsafe)
         self.num_rules = len(ALL_RULES)
-        self.num_actions = config.max_len * self.num_rules + 1
-        self.stop_action = self.num_actions - 1
+        self.num_actions = actions.num_actions(config.max_len, self.num_rules)
+        self.stop_action = actions.stop_index(config.max_len, self.num_rules)
         self.perf = {"rewrite_seconds": 0.0, "scoring_seconds": 0.0}
         self.failed_rewrites = 0
         self._slots: list[_Slot] = []
@@ -140,7 +162,7 @@ class CodeOptEnv:
             return np.zeros(len(sources))
         return np.asarray(self.reward_model.scores(sources, self.config.max_len), dtype=float)
 
-    def _measure(self, measured: list[tuple[int, "transitions.ProgramView", float]]) -> list[float]:
+    def _measure(self, measured: list[tuple[int, "moves.ProgramView", float]]) -> list[float]:
         """Scores (slot index, view, model score) triples; updates the slots; returns the Φ changes."""
         records = self._score([self._slots[i].problem for i, _, _ in measured], [v.source for _, v, _ in measured])
         deltas = []
@@ -164,8 +186,8 @@ class CodeOptEnv:
         mask[done] = False
         mask[:, self.stop_action] = True
         observation["action_mask"] = mask
-        info = tuple({"problem": s.problem.name, "source": s.view.source, "phi": s.phi, "record": s.record,
-                      "rules": s.rules, "steps": s.steps, "error": s.error, "verified": s.verified}
+        info = tuple(StepInfo(problem=s.problem.name, source=s.view.source, phi=s.phi, record=s.record,
+                              rules=s.rules, steps=s.steps, error=s.error, verified=s.verified)
                      for s in self._slots)
         return TimeStep(observation=observation, reward=rewards.astype(np.float32), done=done, info=info)
 
@@ -181,7 +203,7 @@ class CodeOptEnv:
         if not problems:
             raise ValueError("reset needs at least one problem")
         start = time.perf_counter()
-        views = self._map(transitions.view_program, [p.program for p in problems],
+        views = self._map(moves.view_program, [p.program for p in problems],
                           [self.config.max_len] * len(problems), [self.allowed] * len(problems))
         self.perf["rewrite_seconds"] += time.perf_counter() - start
         originals = self._score(problems, [p.program for p in problems])
@@ -204,25 +226,25 @@ class CodeOptEnv:
         if actions.shape[0] != len(self._slots):
             raise ValueError(f"expected {len(self._slots)} actions, got {actions.shape[0]}")
         rewards = np.zeros(len(self._slots))
-        moving: list[tuple[int, int, int]] = []  # (slot index, node id, rule index)
+        moving: list[tuple[int, moves.Site]] = []  # (slot index, where its rewrite applies)
         for index, (slot, action) in enumerate(zip(self._slots, actions)):
             if slot.done:
                 continue
-            decoded = transitions.decode(slot.view, int(action))
-            if decoded is None:
+            site = moves.decode(slot.view, int(action))
+            if site is None:
                 slot.done = True
                 continue
-            moving.append((index, *decoded))
+            moving.append((index, site))
         if not moving:
             return self._timestep(rewards)
         start = time.perf_counter()
-        results = self._map(transitions.step_program,
-                            [self._slots[i].view.source for i, _, _ in moving],
-                            [node for _, node, _ in moving], [rule for _, _, rule in moving],
+        results = self._map(moves.step_program,
+                            [self._slots[i].view.source for i, _ in moving],
+                            [site.node_id for _, site in moving], [site.rule_index for _, site in moving],
                             [self.config.max_len] * len(moving), [self.allowed] * len(moving))
         self.perf["rewrite_seconds"] += time.perf_counter() - start
-        changed = [(i, result) for (i, _, _), result in zip(moving, results) if result.view is not None]
-        for (index, _, _), result in zip(moving, results):
+        changed = [(i, result) for (i, _), result in zip(moving, results) if result.view is not None]
+        for (index, _), result in zip(moving, results):
             slot = self._slots[index]
             slot.steps += 1
             slot.error = result.error
@@ -288,12 +310,12 @@ class SingleEnv:
 
     def reset(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         timestep = self.env.reset([self.problem])
-        return self._unbatch(timestep), timestep.info[0]
+        return self._unbatch(timestep), timestep.info[0].as_dict()
 
     def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         timestep = self.env.step(np.array([action]))
         info = timestep.info[0]
-        truncated = bool(timestep.done[0]) and info["steps"] >= self.env.config.max_steps \
+        truncated = bool(timestep.done[0]) and info.steps >= self.env.config.max_steps \
             and action != self.env.stop_action
         terminated = bool(timestep.done[0]) and not truncated
-        return self._unbatch(timestep), float(timestep.reward[0]), terminated, truncated, info
+        return self._unbatch(timestep), float(timestep.reward[0]), terminated, truncated, info.as_dict()

@@ -20,16 +20,18 @@ import dataclasses
 import difflib
 from typing import Any, Callable
 
-from codeopt_jax import transitions
+import numpy as np
+
+from codeopt_jax import moves, search
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import Problem
 from codeopt_jax.env import CodeOptEnv
-from codeopt_jax.evaluation import (Candidate, FinalMeasurer, Selection, final_options, greedy_candidate,
-                                    passes_validation, problem_key, rule_name, sampled_candidates,
-                                    select_valid)
-from codeopt_jax.rewards import RewardConfig, potential, reward_preset
+from codeopt_jax.proposals import greedy_candidate, problem_key, sampled_candidates
+from codeopt_jax.rewards import RewardConfig, reward_preset
 from codeopt_jax.scoring import ScoreRecord, ScoringService
-from codeopt_jax.scoring.cache import normalized_code
+from codeopt_jax.scoring.records import MATCH, OK
+from codeopt_jax.selection import (Candidate, FinalMeasurer, Selection, final_options, passes_validation, rule_name,
+                                   select_valid)
 from codeopt_jax.user_problem import UserInputError
 
 
@@ -104,10 +106,10 @@ class OptimizeResult:
         else:
             lines.append(f"{name}: no valid improvement found; the original is returned unchanged")
         lines.append(f"validation: tests {record.tests_passed}/{record.tests_total} passed, "
-                     f"outputs {'match' if record.differential == 'match' else record.differential} "
+                     f"outputs {'match' if record.differential == MATCH else record.differential} "
                      f"the original on the workload")
-        for origin, reason in self.selection.rejected:
-            lines.append(f"rejected {origin}: {reason}")
+        for rejection in self.selection.rejected:
+            lines.append(f"rejected {rejection.origin}: {rejection.reason}")
         lines.extend(f"note: {note}" for note in self.notes)
         lines.append(f"scorings used: {self.scorings} of {self.config.budget}")
         return lines
@@ -137,7 +139,7 @@ class OptimizeResult:
             "config": dataclasses.asdict(self.config),
             "agent": self.agent,
             "candidates": [{"origin": c.origin, "phi": c.phi, "rewrites": list(c.rules)} for c in self.candidates],
-            "rejected": [{"origin": o, "reason": r} for o, r in self.selection.rejected],
+            "rejected": [{"origin": r.origin, "reason": r.reason} for r in self.selection.rejected],
             "notes": list(self.notes),
             "original_source": self.problem.program,
             "optimized_source": self.source,
@@ -157,10 +159,10 @@ def score_original(problem: Problem, service: ScoringService, reward: RewardConf
     name = f"{problem.entry_point}()"
     if record.problem_error:
         raise UserInputError(f"{problem.path}: {_first_line(record.problem_error)}")
-    if record.status != "ok":
+    if record.status != OK:
         detail = _first_line(record.detail) or record.status
         raise UserInputError(f"{problem.path}: the original {name} does not pass its tests ({detail})")
-    if record.differential != "match":
+    if record.differential != MATCH:
         raise UserInputError(f"{problem.path}: the original {name} gives different results when run again on "
                              f"the workload ({_first_line(record.detail) or record.differential}); only "
                              f"deterministic functions with comparable results can be optimized")
@@ -168,32 +170,15 @@ def score_original(problem: Problem, service: ScoringService, reward: RewardConf
 
 
 def hill_climb(problem: Problem, start: Candidate, original: ScoreRecord, service: ScoringService,
-               reward: RewardConfig, budget: int, max_depth: int, allowed) -> Candidate:
-    """Greedy search from `start`: move to the best neighbour while Φ (against the original) improves.
-
-    Spends at most `budget` uncached scorings; returns `start` when nothing improves."""
-    first = service.scorings
-    seen = {normalized_code(problem.program), normalized_code(start.source)}
-    current = start
-    for _ in range(max_depth):
-        left = budget - (service.scorings - first)
-        moves = []
-        for move, source in transitions.neighbours(current.source, allowed):
-            code = normalized_code(source)
-            if code not in seen:
-                seen.add(code)
-                moves.append((move, source))
-        moves = moves[:max(left, 0)]
-        if not moves:
-            break
-        records = service.score_many([(problem, source) for _, source in moves], reward.score_options)
-        phis = [potential(record, original, reward) for record in records]
-        best = max(range(len(moves)), key=lambda i: phis[i])
-        if phis[best] <= current.phi:
-            break
-        current = Candidate(moves[best][1], current.rules + (rule_name(moves[best][0]),), phis[best],
-                            "greedy search")
-    return current
+               reward: RewardConfig, budget: int, max_depth: int, allowed: np.ndarray) -> Candidate:
+    """`search.climb` from `start`, Φ against the original, spending at most `budget` uncached scorings;
+    returns `start` when nothing improves."""
+    scorer = search.Scorer(problem, service, reward, budget, original=original, uncached_only=True)
+    scorer.fresh(start.source)
+    best = search.climb(scorer, search.Node(start.source, (), None, start.phi), max_depth, allowed)
+    if not best.rules:
+        return start
+    return Candidate(best.source, start.rules + tuple(map(rule_name, best.rules)), best.phi, "greedy search")
 
 
 def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
@@ -205,7 +190,7 @@ def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
     reward = reward_preset(config.reward)
     first = service.scorings
     original = score_original(problem, service, reward)
-    allowed = transitions.allowed_rules(False)
+    allowed = moves.allowed_rules(False)
     candidates: list[Candidate] = []
     notes: list[str] = []
 
@@ -214,7 +199,7 @@ def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
 
     if agent is not None:
         env_config = dataclasses.replace(agent.config.env, rewrite_workers=0, allow_unsafe=False)
-        view = transitions.view_program(problem.program, env_config.max_len, allowed)
+        view = moves.view_program(problem.program, env_config.max_len, allowed)
         if view.truncated:
             notes.append(f"the program is longer than the agent's {env_config.max_len}-token window; "
                          f"the agent saw its beginning only, the search saw all of it")

@@ -24,6 +24,7 @@ from codeopt_jax.metrics_log import read_metrics
 from codeopt_jax.rewards import RewardConfig, geomean
 from codeopt_jax.scoring import ScoreOptions, ScoringService
 from codeopt_jax.scoring.static import token_count
+from codeopt_jax.scoring.records import MISMATCH, OK
 
 UNSAFE_PREFIXES = ("mutation_", "range_len_to_zip_assume_equal_length")
 
@@ -73,9 +74,9 @@ def run_summary(run: Run, max_step: int | None = None) -> dict[str, float]:
     return {
         "train_return_last5": _last([m for m in metrics if "train/return_mean" in m], "train/return_mean"),
         "eval_return": float(np.mean([e["phi"] for e in final])) if final else float("nan"),
-        "eval_speedup": geomean([e["speedup"] or 1.0 for e in final if e["status"] == "ok"]
-                                + [1.0 for e in final if e["status"] != "ok"]),
-        "broken": sum(e["status"] != "ok" or e["differential"] == "mismatch" for e in final),
+        "eval_speedup": geomean([e["speedup"] or 1.0 for e in final if e["status"] == OK]
+                                + [1.0 for e in final if e["status"] != OK]),
+        "broken": sum(e["status"] != OK or e["differential"] == MISMATCH for e in final),
         "seconds": sum(m.get("perf/iteration_seconds") or 0.0 for m in metrics),
     }
 
@@ -103,7 +104,7 @@ def algorithms_section(runs: dict[str, Run], max_step: int) -> str:
 
 def examples_section(run: Run, problems: dict[str, Problem], count: int = 3) -> str:
     """Unified diffs of the held-out programs the agent improved most."""
-    chosen = sorted((e for e in run.final_eval if e["status"] == "ok" and e["rules"]), key=lambda e: -e["phi"])
+    chosen = sorted((e for e in run.final_eval if e["status"] == OK and e["rules"]), key=lambda e: -e["phi"])
     blocks = []
     for entry in chosen[:count]:
         problem = problems.get(entry["problem"])
@@ -141,8 +142,8 @@ def hacking_section(runs: dict[str, Run], problems: dict[str, Problem],
         final = [e for e in run.final_eval if e["problem"] in problems]
         records = rescore([(problems[e["problem"]], e["source"]) for e in final])
         unsafe_uses = sum(1 for e in final for r in e["rules"] if r.startswith(UNSAFE_PREFIXES))
-        failing_tests = sum(r.status != "ok" for r in records)
-        differing = sum(r.status == "ok" and r.differential == "mismatch" for r in records)
+        failing_tests = sum(r.status != OK for r in records)
+        differing = sum(r.status == OK and r.differential == MISMATCH for r in records)
         exploited = sorted({r for e, rec in zip(final, records) if not rec.valid for r in e["rules"]
                             if r.startswith(UNSAFE_PREFIXES)})
         rows.append([label, unsafe_uses, failing_tests, differing, ", ".join(exploited) or "-",

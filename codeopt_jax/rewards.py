@@ -21,6 +21,7 @@ from typing import Iterable
 
 from codeopt_jax.scoring import ScoreOptions, ScoreRecord
 from codeopt_jax.scoring.records import MISMATCH, OK
+from codeopt_jax.validation import check_fields
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +38,11 @@ class RewardConfig:
     require_differential: bool = True  # gate: outputs must match the original's on the workload
     log_clip: float = 5.0            # |log ratio| cap, so one memoization does not dwarf everything
     timing_rounds: int = 5           # paired timing rounds per measurement
+
+    def __post_init__(self) -> None:
+        weights = ("speed_weight", "opcount_weight", "brevity_weight", "complexity_weight", "model_weight")
+        check_fields(self, finite=weights + ("broken_penalty",), non_negative=("broken_penalty",),
+                     positive=("log_clip", "timing_rounds"))
 
     @property
     def score_options(self) -> ScoreOptions:

@@ -33,8 +33,8 @@ class Episode:
 
 
 def _episodes(env: CodeOptEnv, timestep: TimeStep) -> list[Episode]:
-    return [Episode(problem=info["problem"], source=info["source"], phi=info["phi"], rules=info["rules"],
-                    record=info["record"], original=original)
+    return [Episode(problem=info.problem, source=info.source, phi=info.phi, rules=info.rules,
+                    record=info.record, original=original)
             for info, original in zip(timestep.info, env.original_records)]
 
 

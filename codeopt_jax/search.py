@@ -27,14 +27,14 @@ from typing import Callable
 
 import numpy as np
 
-from codeopt_jax import transitions
+from codeopt_jax import moves
 from codeopt_jax.corpus import Problem
-from codeopt_jax.program import parse_program
+from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
-from codeopt_jax.rewrites import ALL_RULES, legal_actions
+from codeopt_jax.rewrites import ALL_RULES
 from codeopt_jax.rewrites.base import Safety
 from codeopt_jax.scoring import ScoreRecord, ScoringService
-from codeopt_jax.scoring.cache import normalized_code
+from codeopt_jax.validation import check_fields
 
 METHODS = ("identity", "random", "apply_all", "greedy", "beam", "exhaustive")
 _MAX_STALE_ROLLOUTS = 64  # random search gives up after this many rollouts in a row find nothing new
@@ -51,12 +51,19 @@ class SearchConfig:
     allow_unsafe: bool = False  # include the deliberately unsafe mutations
     seed: int = 0               # random rollouts
 
+    def __post_init__(self) -> None:
+        check_fields(self, positive=("budget", "beam_width"), non_negative=("max_depth", "apply_all_steps"))
+
 
 @dataclasses.dataclass(frozen=True)
 class Node:
+    """A program reached by `rules` ("rule@node" moves) from the search's start, with its Φ.
+
+    `record` is None only for a start program this search did not score itself."""
+
     source: str
     rules: tuple[str, ...]
-    record: ScoreRecord
+    record: ScoreRecord | None
     phi: float
 
 
@@ -73,19 +80,30 @@ class SearchResult:
     complete: bool      # the method finished within its budget (exhaustive: the whole space)
 
 
-class _Scorer:
-    """Scores programs for one problem against a budget of uncached scorings."""
+class Scorer:
+    """Scores programs for one problem against a budget, and remembers which programs were offered.
 
-    def __init__(self, problem: Problem, service: ScoringService, reward: RewardConfig, budget: int):
+    Two budget rules: by default every distinct program offered counts, the original's
+    own scoring included (what it would cost in a fresh cache; the baselines' rule).
+    With `uncached_only`, only the service's uncached runs count, so programs someone
+    already scored are free (the rule of a search that follows the agent on a user's
+    function); pass the original's `original` record then."""
+
+    def __init__(self, problem: Problem, service: ScoringService, reward: RewardConfig, budget: int,
+                 original: ScoreRecord | None = None, uncached_only: bool = False):
         self.problem, self.service, self.reward, self.budget = problem, service, reward, budget
         self.seen: set[str] = set()
         self.original_code = normalized_code(problem.program)
-        self.original = service.score(problem, problem.program, reward.score_options)
-        self.used = 1  # distinct programs scored for this search, the original included
+        self.original = original if original is not None else service.score(problem, problem.program,
+                                                                            reward.score_options)
+        self.uncached_only = uncached_only
+        self._first_scoring = service.scorings
+        self.used = 0 if uncached_only else 1  # the original's scoring counts under the distinct rule
 
     @property
     def left(self) -> int:
-        return max(0, self.budget - self.used)
+        used = self.service.scorings - self._first_scoring if self.uncached_only else self.used
+        return max(0, self.budget - used)
 
     def fresh(self, source: str) -> bool:
         """True the first time a program (up to layout) is offered; marks it seen."""
@@ -106,48 +124,39 @@ class _Scorer:
                 for (s, rules), r in zip(candidates, records)]
 
     def valid(self, node: Node) -> bool:
-        return not is_broken(node.record, self.reward)
+        return node.record is not None and not is_broken(node.record, self.reward)
 
 
-def _best(nodes: list[Node], current: Node, scorer: _Scorer) -> Node:
+def _best(nodes: list[Node], current: Node, scorer: Scorer) -> Node:
     for node in nodes:
         if scorer.valid(node) and node.phi > current.phi:
             current = node
     return current
 
 
-def _expand(node: Node, scorer: _Scorer, allowed: np.ndarray) -> list[tuple[str, tuple[str, ...]]]:
-    return [(source, node.rules + (move,)) for move, source in transitions.neighbours(node.source, allowed)
+def _expand(node: Node, scorer: Scorer, allowed: np.ndarray) -> list[tuple[str, tuple[str, ...]]]:
+    return [(source, node.rules + (move,)) for move, source in moves.neighbours(node.source, allowed)
             if scorer.fresh(source)]
 
 
-def _random(scorer: _Scorer, root: Node, config: SearchConfig, allowed: np.ndarray) -> tuple[Node, bool]:
+def _random(scorer: Scorer, root: Node, config: SearchConfig, allowed: np.ndarray) -> tuple[Node, bool]:
     rng = np.random.default_rng([config.seed, zlib.crc32(scorer.problem.name.encode())])
     best, stale = root, 0
     while scorer.left and stale < _MAX_STALE_ROLLOUTS:  # a small space runs out of new programs
         stale += 1
-        source, rules = root.source, ()
-        for _ in range(int(rng.integers(1, config.max_depth + 1))):
-            moves = [(n, r) for n, r in legal_actions(parse_program(source)) if allowed[r]]
-            if not moves:
-                break
-            node_id, rule_index = moves[int(rng.integers(len(moves)))]
-            try:
-                source = transitions.rewrite(source, node_id, rule_index)
-            except Exception:  # a failed rewrite ends this rollout
-                break
-            rules += (f"{ALL_RULES[rule_index].name}@{node_id}",)
+        source, rules = moves.random_rollout(root.source, int(rng.integers(1, config.max_depth + 1)),
+                                                   allowed, rng)
         if rules and scorer.fresh(source):
             stale = 0
             best = _best(scorer.score([(source, rules)]), best, scorer)
     return best, not scorer.left
 
 
-def _apply_all(scorer: _Scorer, root: Node, config: SearchConfig, allowed: np.ndarray) -> tuple[Node, bool]:
+def _apply_all(scorer: Scorer, root: Node, config: SearchConfig, allowed: np.ndarray) -> tuple[Node, bool]:
     safe = allowed & np.array([rule.safety != Safety.UNSAFE for rule in ALL_RULES])
     source, rules, seen = root.source, (), {scorer.original_code}
     for _ in range(config.apply_all_steps):
-        for move, new_source in transitions.neighbours(source, safe):
+        for move, new_source in moves.neighbours(source, safe):
             code = normalized_code(new_source)
             if code not in seen:
                 seen.add(code)
@@ -160,18 +169,19 @@ def _apply_all(scorer: _Scorer, root: Node, config: SearchConfig, allowed: np.nd
     return _best(scorer.score([(source, rules)]), root, scorer), True
 
 
-def _greedy(scorer: _Scorer, root: Node, config: SearchConfig, allowed: np.ndarray) -> tuple[Node, bool]:
-    current = root
-    for _ in range(config.max_depth):
-        scored = scorer.score(_expand(current, scorer, allowed))
-        best = _best(scored, current, scorer)
+def climb(scorer: Scorer, start: Node, max_depth: int, allowed: np.ndarray) -> Node:
+    """Hill climbing from `start`: score every fresh neighbour, move to the best valid one while Φ
+    improves, at most `max_depth` moves and within the scorer's budget; `start` when nothing improves."""
+    current = start
+    for _ in range(max_depth):
+        best = _best(scorer.score(_expand(current, scorer, allowed)), current, scorer)
         if best is current:
-            return current, True
+            return current
         current = best
-    return current, True
+    return current
 
 
-def _beam(scorer: _Scorer, root: Node, config: SearchConfig, allowed: np.ndarray,
+def _beam(scorer: Scorer, root: Node, config: SearchConfig, allowed: np.ndarray,
           width: int | None) -> tuple[Node, bool]:
     """Beam search; width None keeps every valid program (breadth-first exhaustive)."""
     frontier, best, complete = [root], root, True
@@ -194,17 +204,17 @@ def run_search(problem: Problem, method: str, service: ScoringService, reward: R
     """Runs one method on one problem."""
     if method not in METHODS:
         raise ValueError(f"unknown search method {method!r}; expected one of {METHODS}")
-    scorer = _Scorer(problem, service, reward, config.budget)
+    scorer = Scorer(problem, service, reward, config.budget)
     if is_broken(scorer.original, reward):
         raise ValueError(f"{problem.path}: the original program fails its own checks "
                          f"({scorer.original.status}: {scorer.original.detail})")
     root = Node(problem.program, (), scorer.original, 0.0)
-    allowed = transitions.allowed_rules(config.allow_unsafe)
+    allowed = moves.allowed_rules(config.allow_unsafe)
     searches: dict[str, Callable[[], tuple[Node, bool]]] = {
         "identity": lambda: (root, True),
         "random": lambda: _random(scorer, root, config, allowed),
         "apply_all": lambda: _apply_all(scorer, root, config, allowed),
-        "greedy": lambda: _greedy(scorer, root, config, allowed),
+        "greedy": lambda: (climb(scorer, root, config.max_depth, allowed), True),
         "beam": lambda: _beam(scorer, root, config, allowed, config.beam_width),
         "exhaustive": lambda: _beam(scorer, root, config, allowed, None),
     }

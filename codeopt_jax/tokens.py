@@ -1,4 +1,4 @@
-"""Programs as fixed-size integer arrays for the policy, plus the action mask.
+"""Programs as fixed-size integer arrays for the policy (the tokenizer).
 
 `tokenize(module, max_len)` walks the program in the same pre-order as
 `codeopt_jax.program.preorder`, so node ids and token positions line up. Each
@@ -36,8 +36,8 @@ Tokens:
   character, short (2-16), long; bytes; floats; imaginary numbers; f-string
   and t-string text. `True`, `False` and `None` are names and keep their name.
 
-The vocabulary is fixed in this file, not built from data, so ids are stable
-and unseen code always tokenizes. Changing the lists below changes the ids.
+The vocabulary (`codeopt_jax.vocabulary`) is fixed, not built from data, so ids
+are stable and unseen code always tokenizes.
 
 Arrays (length `L = max_len`): `tokens` (int32, `<pad>` = 0 on padding),
 `depth` (int32, depth in the tree of emitted tokens, the module is 0, a token
@@ -51,11 +51,7 @@ pre-order walk, so function headers and outer structure survive and every kept
 token's parent is kept too. Nodes beyond L are absent from
 `node_to_position`, so rewrite sites there are masked out.
 
-Actions: `action_mask(module, tokenized, rules)` is a bool [L, R] array,
-True at [p, r] iff rule r has a site at the node whose token is at position p.
-STOP is one extra action that is always legal: the policy's flat logits are
-[L * R + 1], index `p * R + r` for (position p, rule r) and index `L * R` for
-STOP; `flat_action_mask` builds that mask and `decode_action` inverts it.
+The action space over these positions is `codeopt_jax.actions`.
 """
 
 from __future__ import annotations
@@ -63,333 +59,15 @@ from __future__ import annotations
 import dataclasses
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Protocol
 
 import libcst as cst
 import numpy as np
 
-# ---------------------------------------------------------------------------
-# Vocabulary (fixed; ids are positions in VOCABULARY).
-
-PAD_TOKEN = "<pad>"
-UNK_TOKEN = "<unk>"
-KWARG_TOKEN = "<kwarg>"
-LOCAL_OVERFLOW_TOKEN = "<v:overflow>"
-GLOBAL_OVERFLOW_TOKEN = "<g:overflow>"
-
-NUM_LOCAL_NAMES = 64
-NUM_GLOBAL_NAMES = 16
-MAX_DEPTH = 63
-
-SPECIAL_TOKENS = (PAD_TOKEN, UNK_TOKEN, KWARG_TOKEN, LOCAL_OVERFLOW_TOKEN, GLOBAL_OVERFLOW_TOKEN)
-
-# libcst node classes that carry no information beyond their children.
-SKIPPED_NODE_TYPES = frozenset(
-    {
-        "AssignEqual",
-        "Colon",
-        "Comma",
-        "Comment",
-        "Dot",
-        "EmptyLine",
-        "LeftCurlyBrace",
-        "LeftParen",
-        "LeftSquareBracket",
-        "Newline",
-        "ParenthesizedWhitespace",
-        "RightCurlyBrace",
-        "RightParen",
-        "RightSquareBracket",
-        "Semicolon",
-        "SimpleWhitespace",
-        "TrailingWhitespace",
-    }
-)
-
-STRUCTURE_NODE_TYPES = (
-    "Module",
-    "SimpleStatementLine",
-    "SimpleStatementSuite",
-    "IndentedBlock",
-    "FunctionDef",
-    "ClassDef",
-    "Decorator",
-    "Parameters",
-    "Param",
-    "ParamStar",
-    "ParamSlash",
-    "Annotation",
-    "Asynchronous",
-    "If",
-    "Else",
-    "For",
-    "While",
-    "Try",
-    "TryStar",
-    "ExceptHandler",
-    "ExceptStarHandler",
-    "Finally",
-    "With",
-    "WithItem",
-    "AsName",
-    "Return",
-    "Expr",
-    "Assign",
-    "AssignTarget",
-    "AugAssign",
-    "AnnAssign",
-    "Pass",
-    "Break",
-    "Continue",
-    "Raise",
-    "Assert",
-    "Del",
-    "Global",
-    "Nonlocal",
-    "NameItem",
-    "Import",
-    "ImportFrom",
-    "ImportAlias",
-    "ImportStar",
-    "LazyImport",
-    "LazyImportFrom",
-    "Match",
-    "MatchCase",
-    "MatchAs",
-    "MatchClass",
-    "MatchKeywordElement",
-    "MatchList",
-    "MatchMapping",
-    "MatchMappingElement",
-    "MatchOr",
-    "MatchOrElement",
-    "MatchSequenceElement",
-    "MatchSingleton",
-    "MatchStar",
-    "MatchTuple",
-    "MatchValue",
-    "TypeAlias",
-    "TypeParameters",
-    "TypeParam",
-    "TypeVar",
-    "TypeVarTuple",
-    "ParamSpec",
-)
-
-EXPRESSION_NODE_TYPES = (
-    "Call",
-    "Arg",
-    "Attribute",
-    "Subscript",
-    "SubscriptElement",
-    "Index",
-    "Slice",
-    "BinaryOperation",
-    "UnaryOperation",
-    "BooleanOperation",
-    "Comparison",
-    "ComparisonTarget",
-    "IfExp",
-    "Lambda",
-    "NamedExpr",
-    "Await",
-    "Yield",
-    "From",
-    "Tuple",
-    "List",
-    "Set",
-    "Dict",
-    "Element",
-    "StarredElement",
-    "DictElement",
-    "StarredDictElement",
-    "ListComp",
-    "SetComp",
-    "DictComp",
-    "StarredDictComp",
-    "GeneratorExp",
-    "CompFor",
-    "CompIf",
-    "Ellipsis",
-    "ConcatenatedString",
-    "FormattedString",
-    "FormattedStringExpression",
-    "TemplatedString",
-    "TemplatedStringExpression",
-)
-
-OPERATOR_NODE_TYPES = (
-    "Add",
-    "Subtract",
-    "Multiply",
-    "Divide",
-    "FloorDivide",
-    "Modulo",
-    "Power",
-    "MatrixMultiply",
-    "LeftShift",
-    "RightShift",
-    "BitAnd",
-    "BitOr",
-    "BitXor",
-    "AddAssign",
-    "SubtractAssign",
-    "MultiplyAssign",
-    "DivideAssign",
-    "FloorDivideAssign",
-    "ModuloAssign",
-    "PowerAssign",
-    "MatrixMultiplyAssign",
-    "LeftShiftAssign",
-    "RightShiftAssign",
-    "BitAndAssign",
-    "BitOrAssign",
-    "BitXorAssign",
-    "And",
-    "Or",
-    "Not",
-    "Minus",
-    "Plus",
-    "BitInvert",
-    "Equal",
-    "NotEqual",
-    "LessThan",
-    "LessThanEqual",
-    "GreaterThan",
-    "GreaterThanEqual",
-    "In",
-    "NotIn",
-    "Is",
-    "IsNot",
-)
-
-INT_ZERO, INT_ONE, INT_TWO = "<int:0>", "<int:1>", "<int:2>"
-INT_SMALL, INT_MEDIUM, INT_LARGE = "<int:3-10>", "<int:11-1000>", "<int:>1000>"
-STR_EMPTY, STR_CHAR, STR_SHORT, STR_LONG = "<str:empty>", "<str:char>", "<str:2-16>", "<str:>16>"
-BYTES_TOKEN, FLOAT_TOKEN, IMAGINARY_TOKEN = "<bytes>", "<float>", "<imaginary>"
-FSTRING_TEXT_TOKEN, TSTRING_TEXT_TOKEN = "<fstring:text>", "<tstring:text>"
-
-LITERAL_TOKENS = (
-    INT_ZERO,
-    INT_ONE,
-    INT_TWO,
-    INT_SMALL,
-    INT_MEDIUM,
-    INT_LARGE,
-    STR_EMPTY,
-    STR_CHAR,
-    STR_SHORT,
-    STR_LONG,
-    BYTES_TOKEN,
-    FLOAT_TOKEN,
-    IMAGINARY_TOKEN,
-    FSTRING_TEXT_TOKEN,
-    TSTRING_TEXT_TOKEN,
-)
-
-SHORT_STRING_MAX = 16
-MEDIUM_INT_MAX = 1000
-
-LOCAL_NAME_TOKENS = tuple(f"v{i}" for i in range(NUM_LOCAL_NAMES))
-GLOBAL_NAME_TOKENS = tuple(f"g{i}" for i in range(NUM_GLOBAL_NAMES))
-
-BUILTIN_NAMES = (
-    "True", "False", "None",
-    "abs", "all", "any", "bin", "bool", "bytearray", "bytes", "callable", "chr",
-    "dict", "divmod", "enumerate", "filter", "float", "format", "frozenset",
-    "getattr", "hasattr", "hash", "hex", "id", "int", "isinstance", "issubclass",
-    "iter", "len", "list", "map", "max", "min", "next", "object", "oct", "ord",
-    "pow", "print", "range", "repr", "reversed", "round", "set", "setattr",
-    "slice", "sorted", "str", "sum", "super", "tuple", "type", "zip",
-    "Exception", "ValueError", "KeyError", "IndexError", "TypeError",
-    "StopIteration", "ZeroDivisionError", "AttributeError", "RuntimeError",
-    "NotImplementedError", "AssertionError", "staticmethod", "classmethod",
-    "property",
-)  # fmt: skip
-
-LIBRARY_NAMES = (
-    "math", "collections", "functools", "itertools", "operator", "heapq",
-    "bisect", "re", "string", "statistics", "typing", "sys", "copy", "random",
-    "array", "dataclasses",
-    "Counter", "defaultdict", "deque", "OrderedDict", "namedtuple",
-    "lru_cache", "cache", "reduce", "partial", "cmp_to_key",
-    "accumulate", "chain", "from_iterable", "product", "permutations",
-    "combinations", "groupby", "islice", "repeat", "zip_longest", "starmap",
-    "itemgetter", "attrgetter",
-    "heappush", "heappop", "heapify", "heappushpop", "heapreplace", "nlargest",
-    "nsmallest", "bisect_left", "bisect_right", "insort",
-    "sqrt", "isqrt", "floor", "ceil", "gcd", "lcm", "log", "log2", "exp",
-    "prod", "fsum", "comb", "factorial", "inf", "pi", "fabs", "hypot",
-    "mean", "median", "deepcopy",
-    "compile", "match", "search", "findall", "finditer", "sub", "fullmatch",
-    "setrecursionlimit", "maxsize", "ascii_lowercase", "ascii_uppercase",
-    "digits", "punctuation",
-)  # fmt: skip
-
-ATTRIBUTE_NAMES = (
-    "append", "extend", "insert", "pop", "remove", "clear", "index", "count",
-    "sort", "reverse", "get", "setdefault", "keys", "values", "items",
-    "update", "add", "discard", "union", "intersection", "difference",
-    "symmetric_difference", "issubset", "issuperset", "isdisjoint",
-    "join", "split", "rsplit", "splitlines", "strip", "lstrip", "rstrip",
-    "lower", "upper", "casefold", "replace", "startswith", "endswith", "find",
-    "rfind", "isdigit", "isalpha", "isalnum", "isspace", "isupper", "islower",
-    "title", "capitalize", "encode", "decode",
-    "most_common", "popleft", "appendleft", "elements", "fromkeys",
-    "real", "imag", "__init__",
-)  # fmt: skip
-
-KEYWORD_NAMES = (
-    "key", "default", "start", "end", "sep", "maxlen", "initial",
-    "strict", "typed", "fillvalue",
-)  # fmt: skip
-
-# `reverse`, `count`, `copy`, ... appear once: a name has one token whatever its role.
-KNOWN_NAMES = BUILTIN_NAMES + LIBRARY_NAMES + ATTRIBUTE_NAMES + KEYWORD_NAMES
-KNOWN_NAME_PREFIX = "name:"
-
-VOCABULARY: tuple[str, ...] = (
-    SPECIAL_TOKENS
-    + STRUCTURE_NODE_TYPES
-    + EXPRESSION_NODE_TYPES
-    + OPERATOR_NODE_TYPES
-    + LITERAL_TOKENS
-    + LOCAL_NAME_TOKENS
-    + GLOBAL_NAME_TOKENS
-    + tuple(KNOWN_NAME_PREFIX + name for name in KNOWN_NAMES)
-)
-VOCAB_SIZE = len(VOCABULARY)
-_TOKEN_IDS: dict[str, int] = {name: index for index, name in enumerate(VOCABULARY)}
-if len(_TOKEN_IDS) != VOCAB_SIZE:
-    raise AssertionError("duplicate entries in the token vocabulary")
-
-PAD = _TOKEN_IDS[PAD_TOKEN]
-UNK = _TOKEN_IDS[UNK_TOKEN]
-KWARG = _TOKEN_IDS[KWARG_TOKEN]
-LOCAL_OVERFLOW = _TOKEN_IDS[LOCAL_OVERFLOW_TOKEN]
-GLOBAL_OVERFLOW = _TOKEN_IDS[GLOBAL_OVERFLOW_TOKEN]
-_NODE_TYPE_IDS = {
-    name: _TOKEN_IDS[name] for name in STRUCTURE_NODE_TYPES + EXPRESSION_NODE_TYPES + OPERATOR_NODE_TYPES
-}
-_KNOWN_NAME_IDS = {name: _TOKEN_IDS[KNOWN_NAME_PREFIX + name] for name in KNOWN_NAMES}
-_LOCAL_NAME_IDS = tuple(_TOKEN_IDS[name] for name in LOCAL_NAME_TOKENS)
-_GLOBAL_NAME_IDS = tuple(_TOKEN_IDS[name] for name in GLOBAL_NAME_TOKENS)
-
-
-def token_id(name: str) -> int:
-    """The id of a vocabulary entry (`"For"`, `"v0"`, `"name:len"`, `"<int:0>"`)."""
-    return _TOKEN_IDS[name]
-
-
-def token_name(token: int) -> str:
-    """The vocabulary entry for a token id; raises ValueError outside [0, VOCAB_SIZE)."""
-    if not 0 <= int(token) < VOCAB_SIZE:
-        raise ValueError(f"token id {token} outside the vocabulary (size {VOCAB_SIZE})")
-    return VOCABULARY[int(token)]
-
+from codeopt_jax import vocabulary as vocab
+from codeopt_jax.scopes import target_names
 
 # ---------------------------------------------------------------------------
-# Name binding analysis (which names a function or the module binds).
+# Per-scope bindings (which names a function or the module binds), from `scopes.target_names`.
 
 
 # `node.children` is recomputed on every access, so one walk caches it by node identity.
@@ -418,17 +96,6 @@ def _iter_subtree(roots: Iterable[cst.CSTNode], children: _Children, *, into_fun
         stack.extend(children[id(node)])
 
 
-def _target_names(target: cst.CSTNode) -> Iterator[str]:
-    """Names an assignment target binds (`a`, `a, *b`, `[a, (b, c)]`; not `a.x` or `a[i]`)."""
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
-
-
 def _dotted_name(expression: cst.CSTNode) -> list[str]:
     """The parts of a dotted import name (`os.path` -> ["os", "path"])."""
     if isinstance(expression, cst.Name):
@@ -453,13 +120,13 @@ def _collect_bindings(nodes: Iterable[cst.CSTNode], bindings: _Bindings) -> None
         if isinstance(node, cst.Param):
             assigned.add(node.name.value)
         elif isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
-            assigned.update(_target_names(node.target))
+            assigned.update(target_names(node.target))
         elif isinstance(node, cst.NamedExpr):
-            assigned.update(_target_names(node.target))
+            assigned.update(target_names(node.target))
         elif isinstance(node, (cst.WithItem, cst.ExceptHandler, cst.ExceptStarHandler)):
             alias = node.asname if isinstance(node, cst.WithItem) else node.name
             if alias is not None:
-                assigned.update(_target_names(alias.name))
+                assigned.update(target_names(alias.name))
         elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             assigned.add(node.name.value)
         elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
@@ -478,9 +145,9 @@ def _collect_bindings(nodes: Iterable[cst.CSTNode], bindings: _Bindings) -> None
                 if alias.asname is None:
                     bindings.imported.add(parts[0] if isinstance(node, cst.Import) else parts[-1])
                     continue
-                bound = list(_target_names(alias.asname.name))
+                bound = list(target_names(alias.asname.name))
                 bindings.imported.update(bound)
-                if parts[-1] in _KNOWN_NAME_IDS:
+                if parts[-1] in vocab.KNOWN_NAME_IDS:
                     bindings.known_aliases.update((name, parts[-1]) for name in bound)
 
 
@@ -533,13 +200,12 @@ class _NameClassifier:
 
     def __init__(self, module: cst.Module, children: _Children) -> None:
         self._children = children
-        self.module_scope = _Scope(
-            _module_bindings(module, children), _Namespace(_GLOBAL_NAME_IDS, GLOBAL_OVERFLOW), is_function=False
-        )
+        self.module_scope = _Scope(_module_bindings(module, children),
+                                   _Namespace(vocab.GLOBAL_NAME_IDS, vocab.GLOBAL_OVERFLOW), is_function=False)
 
     def function_scope(self, function: cst.FunctionDef) -> _Scope:
         bindings = _function_bindings(function, self._children)
-        return _Scope(bindings, _Namespace(_LOCAL_NAME_IDS, LOCAL_OVERFLOW), is_function=True)
+        return _Scope(bindings, _Namespace(vocab.LOCAL_NAME_IDS, vocab.LOCAL_OVERFLOW), is_function=True)
 
     def name(self, name: str, scope: _Scope) -> int:
         module = self.module_scope
@@ -547,27 +213,27 @@ class _NameClassifier:
             if name in scope.bindings.assigned:
                 return scope.namespace.token(name)
             if name in scope.bindings.known_aliases:
-                return _KNOWN_NAME_IDS[scope.bindings.known_aliases[name]]
+                return vocab.KNOWN_NAME_IDS[scope.bindings.known_aliases[name]]
             if name in scope.bindings.imported:
-                known = _KNOWN_NAME_IDS.get(name)
+                known = vocab.KNOWN_NAME_IDS.get(name)
                 return known if known is not None else scope.namespace.token(name)
         if name in module.bindings.assigned:
             return module.namespace.token(name)
         if name in module.bindings.known_aliases:
-            return _KNOWN_NAME_IDS[module.bindings.known_aliases[name]]
-        if name in _KNOWN_NAME_IDS:
-            return _KNOWN_NAME_IDS[name]
+            return vocab.KNOWN_NAME_IDS[module.bindings.known_aliases[name]]
+        if name in vocab.KNOWN_NAME_IDS:
+            return vocab.KNOWN_NAME_IDS[name]
         if name in module.bindings.imported:
             return module.namespace.token(name)
         return scope.namespace.token(name)
 
     def attribute(self, name: str, scope: _Scope) -> int:
-        known = _KNOWN_NAME_IDS.get(name)
+        known = vocab.KNOWN_NAME_IDS.get(name)
         return known if known is not None else scope.namespace.token(name)
 
     @staticmethod
     def keyword(name: str) -> int:
-        return _KNOWN_NAME_IDS.get(name, KWARG)
+        return vocab.KNOWN_NAME_IDS.get(name, vocab.KWARG)
 
 
 # ---------------------------------------------------------------------------
@@ -578,31 +244,31 @@ def _int_token(node: cst.Integer) -> int:
     try:
         value = int(node.value, 0)
     except ValueError:  # not a valid Python 3 literal (e.g. built by hand)
-        return UNK
+        return vocab.UNK
     if value <= 2:
-        return _TOKEN_IDS[(INT_ZERO, INT_ONE, INT_TWO)[value]]
+        return vocab.TOKEN_IDS[(vocab.INT_ZERO, vocab.INT_ONE, vocab.INT_TWO)[value]]
     if value <= 10:
-        return _TOKEN_IDS[INT_SMALL]
-    return _TOKEN_IDS[INT_MEDIUM if value <= MEDIUM_INT_MAX else INT_LARGE]
+        return vocab.TOKEN_IDS[vocab.INT_SMALL]
+    return vocab.TOKEN_IDS[vocab.INT_MEDIUM if value <= vocab.MEDIUM_INT_MAX else vocab.INT_LARGE]
 
 
 def _string_token(node: cst.SimpleString) -> int:
     if "b" in node.prefix.lower():
-        return _TOKEN_IDS[BYTES_TOKEN]
+        return vocab.TOKEN_IDS[vocab.BYTES_TOKEN]
     try:
         length = len(node.evaluated_value)
     except (ValueError, SyntaxError, TypeError):
         length = max(len(node.raw_value), 2)
     if length <= 1:
-        return _TOKEN_IDS[STR_EMPTY if length == 0 else STR_CHAR]
-    return _TOKEN_IDS[STR_SHORT if length <= SHORT_STRING_MAX else STR_LONG]
+        return vocab.TOKEN_IDS[vocab.STR_EMPTY if length == 0 else vocab.STR_CHAR]
+    return vocab.TOKEN_IDS[vocab.STR_SHORT if length <= vocab.SHORT_STRING_MAX else vocab.STR_LONG]
 
 
 _FIXED_LEAF_TOKENS = {
-    "Float": _TOKEN_IDS[FLOAT_TOKEN],
-    "Imaginary": _TOKEN_IDS[IMAGINARY_TOKEN],
-    "FormattedStringText": _TOKEN_IDS[FSTRING_TEXT_TOKEN],
-    "TemplatedStringText": _TOKEN_IDS[TSTRING_TEXT_TOKEN],
+    "Float": vocab.TOKEN_IDS[vocab.FLOAT_TOKEN],
+    "Imaginary": vocab.TOKEN_IDS[vocab.IMAGINARY_TOKEN],
+    "FormattedStringText": vocab.TOKEN_IDS[vocab.FSTRING_TEXT_TOKEN],
+    "TemplatedStringText": vocab.TOKEN_IDS[vocab.TSTRING_TEXT_TOKEN],
 }
 
 
@@ -632,7 +298,7 @@ class TokenizedProgram:
 def _node_token(node: cst.CSTNode, parent: cst.CSTNode | None, scope: _Scope, names: _NameClassifier) -> int | None:
     """The token for a node, or None for pure syntax that is skipped."""
     kind = type(node).__name__
-    if kind in SKIPPED_NODE_TYPES:
+    if kind in vocab.SKIPPED_NODE_TYPES:
         return None
     if isinstance(node, cst.Name):
         if isinstance(parent, cst.Attribute) and parent.attr is node:
@@ -649,16 +315,16 @@ def _node_token(node: cst.CSTNode, parent: cst.CSTNode | None, scope: _Scope, na
     fixed = _FIXED_LEAF_TOKENS.get(kind)
     if fixed is not None:
         return fixed
-    return _NODE_TYPE_IDS.get(kind, UNK)
+    return vocab.NODE_TYPE_IDS.get(kind, vocab.UNK)
 
 
-def tokenize(module: cst.Module, max_len: int, max_depth: int = MAX_DEPTH) -> TokenizedProgram:
+def tokenize(module: cst.Module, max_len: int, max_depth: int = vocab.MAX_DEPTH) -> TokenizedProgram:
     """Tokenizes a program into [max_len] arrays (see the module docstring)."""
     if max_len < 1:
         raise ValueError(f"max_len must be positive, got {max_len}")
     if max_depth < 0:
         raise ValueError(f"max_depth must be non-negative, got {max_depth}")
-    tokens = np.full(max_len, PAD, np.int32)
+    tokens = np.full(max_len, vocab.PAD, np.int32)
     depth = np.zeros(max_len, np.int32)
     parent = np.full(max_len, -1, np.int32)
     node_id = np.full(max_len, -1, np.int32)
@@ -695,7 +361,7 @@ def tokenize(module: cst.Module, max_len: int, max_depth: int = MAX_DEPTH) -> To
             child_scope = scope if in_outer_scope else inner
             stack.append((child, node, position, node_depth, child_scope))
 
-    valid = tokens != PAD
+    valid = tokens != vocab.PAD
     for array in (tokens, depth, parent, valid, node_id):
         array.flags.writeable = False
     return TokenizedProgram(
@@ -740,70 +406,6 @@ def describe(tokenized: TokenizedProgram) -> str:
     lines = [header]
     for position in range(count):
         indent = "  " * int(tokenized.depth[position])
-        name = token_name(int(tokenized.tokens[position]))
+        name = vocab.token_name(int(tokenized.tokens[position]))
         lines.append(f"{position:5d} n{int(tokenized.node_id[position]):<6d}{indent}{name}")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------
-# Actions.
-
-STOP = "stop"
-
-
-class RuleLike(Protocol):
-    """What action_mask needs from a rewrite rule."""
-
-    name: str
-
-    def sites(self, module: cst.Module) -> list[int]: ...
-
-
-def action_mask(module: cst.Module, tokenized: TokenizedProgram, rules: Sequence[RuleLike]) -> np.ndarray:
-    """Bool [L, R]: True at [p, r] iff rules[r] has a site whose node is at position p.
-
-    Sites at skipped syntax nodes or beyond the truncation point stay False.
-    Raises ValueError for a site id outside the program (module and tokenized
-    do not belong together, or the rule is broken).
-    """
-    mask = np.zeros((tokenized.max_len, len(rules)), bool)
-    for rule_index, rule in enumerate(rules):
-        for site in rule.sites(module):
-            if not 0 <= site < tokenized.num_nodes:
-                raise ValueError(
-                    f"rule {rule.name!r} returned node id {site}, but the program has {tokenized.num_nodes} nodes"
-                )
-            position = tokenized.node_to_position.get(site)
-            if position is not None:
-                mask[position, rule_index] = True
-    return mask
-
-
-def flat_action_mask(mask: np.ndarray) -> np.ndarray:
-    """[..., L, R] -> [..., L * R + 1]: index p * R + r is (p, r), the last is STOP (always legal)."""
-    *batch, length, num_rules = mask.shape
-    flat = mask.reshape(*batch, length * num_rules).astype(bool)
-    return np.concatenate([flat, np.ones((*batch, 1), bool)], axis=-1)
-
-
-def stop_index(max_len: int, num_rules: int) -> int:
-    """The flat index of STOP."""
-    return max_len * num_rules
-
-
-def encode_action(position: int, rule_index: int, max_len: int, num_rules: int) -> int:
-    """The flat index of (position, rule_index)."""
-    if not (0 <= position < max_len and 0 <= rule_index < num_rules):
-        raise ValueError(f"action ({position}, {rule_index}) outside [{max_len}, {num_rules}]")
-    return position * num_rules + rule_index
-
-
-def decode_action(index: int, max_len: int, num_rules: int) -> str | tuple[int, int]:
-    """A flat index -> STOP (the string "stop") or (position, rule_index)."""
-    index = int(index)
-    if index == stop_index(max_len, num_rules):
-        return STOP
-    if not 0 <= index < max_len * num_rules:
-        raise ValueError(f"action index {index} outside [0, {max_len * num_rules}]")
-    position, rule_index = divmod(index, num_rules)
-    return position, rule_index

@@ -32,7 +32,6 @@ from codeopt_jax.rl.train_state import TrainState, create_train_state, make_opti
 from codeopt_jax.rollouts import Episode, collect_rollout, run_greedy
 from codeopt_jax.scoring import ScoringService
 
-CONFIG_FILE = "config.json"
 _GATES = RewardConfig()  # for metrics: a program is broken if it fails its tests or the differential check
 
 
@@ -114,7 +113,7 @@ class _StopRequested:
 
 
 def _save_config(workdir: pathlib.Path, config: config_lib.TrainConfig) -> None:
-    path = workdir / CONFIG_FILE
+    path = checkpoints.config_path(workdir)
     path.write_text(json.dumps(config.to_json(), indent=2), encoding="utf-8")
 
 
@@ -138,7 +137,7 @@ def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
         reinforce_update = make_reinforce_update(model.apply, optimizer, config.reinforce)
         update = lambda s, rollout, k: reinforce_update(s, rollout)  # noqa: E731
 
-    checkpointer = checkpoints.Checkpointer(workdir / "checkpoints")
+    checkpointer = checkpoints.Checkpointer(checkpoints.checkpoints_dir(workdir))
     fingerprint = config_lib.fingerprint(config)
     start_iteration = 0
     latest = checkpointer.latest_step()

@@ -11,6 +11,7 @@ that fails validation: the original is returned instead (see codeopt_jax/evaluat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 import sys
@@ -77,11 +78,12 @@ def main(argv: list[str]) -> int:
     with ScoringService(num_workers=_WORKERS.value) as service:
         report = evaluation.evaluate(agent, problems, service, config, seen, reward,
                                      progress=lambda line: print(line, file=sys.stderr, flush=True))
-    report["config"].update(split=_SPLIT.value, root=_ROOT.value,
-                            command=" ".join(["python -m launch.evaluate", *sys.argv[1:]]))
+    report = dataclasses.replace(report, config={
+        **report.config, "split": _SPLIT.value, "root": _ROOT.value,
+        "command": " ".join(["python -m launch.evaluate", *sys.argv[1:]])})
     text = evaluation.markdown(report)
     json_path, md_path = out_dir / f"evaluation_{_SPLIT.value}.json", out_dir / f"evaluation_{_SPLIT.value}.md"
-    json_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    json_path.write_text(json.dumps(report.to_json(), indent=2), encoding="utf-8")
     md_path.write_text(f"# Evaluation ({_SPLIT.value})\n\n{text}", encoding="utf-8")
     print(text)
     print(f"wrote {json_path} and {md_path}", file=sys.stderr)

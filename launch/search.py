@@ -19,6 +19,7 @@ from absl import app, flags
 from codeopt_jax import corpus, search
 from codeopt_jax.rewards import geomean, reward_preset
 from codeopt_jax.scoring import ScoreOptions, ScoringService
+from codeopt_jax.scoring.records import MISMATCH, OK
 
 _METHOD = flags.DEFINE_enum("method", "greedy", list(search.METHODS) + ["all"], "Search method, or all.")
 _SPLIT = flags.DEFINE_enum("split", "heldout", list(corpus.SPLITS), "Corpus split.")
@@ -67,7 +68,7 @@ def run_method(method: str, problems: list[corpus.Problem], service: ScoringServ
         "geomean_op_speedup": geomean([r["op_speedup"] for r in rows]),
         "mean_phi": sum(r["phi"] for r in rows) / len(rows),
         "improved_10pct": sum(r["speedup"] >= 1.1 for r in rows) / len(rows),
-        "broken": sum(r["status"] != "ok" or r["differential"] == "mismatch" for r in rows),
+        "broken": sum(r["status"] != OK or r["differential"] == MISMATCH for r in rows),
         "mean_scorings": sum(r["scorings"] for r in rows) / len(rows),
         "seconds": time.time() - start}
     return {"summary": summary, "results": rows}

@@ -3,6 +3,7 @@
   python -m launch.train                                   # default preset, PPO, op-count reward
   python -m launch.train --config quick --workdir /tmp/run --algo reinforce --baseline mean
   python -m launch.train --reward timing --brevity_weight 0.2 --iterations 100
+  python -m launch.train --set ppo.clip_eps=0.1 --set env.max_len=256   # any config field
 
 Re-running with the same --workdir resumes from its latest checkpoint. SIGTERM or
 Ctrl-C saves a checkpoint and exits. Logs: <workdir>/metrics.jsonl and tensorboard.
@@ -18,6 +19,7 @@ from absl import app, flags, logging
 from codeopt_jax import config as config_lib
 from codeopt_jax.checkpoints import CheckpointMismatchError
 from codeopt_jax.corpus import CorpusError
+from codeopt_jax.overrides import apply_overrides, field_paths
 
 _CONFIG = flags.DEFINE_enum("config", "default", ["default", "quick"], "Named config preset.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/default", "Run folder: checkpoints, logs, config.")
@@ -43,10 +45,14 @@ _CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", None, "Iterations b
 _REWARD_MODEL = flags.DEFINE_string("reward_model", None, "Workdir of a trained reward model (launch.train_reward_model).")
 _MODEL_WEIGHT = flags.DEFINE_float("reward_model_weight", None, "Weight of the learned reward-model term in the score.")
 _SCREEN = flags.DEFINE_integer("screen_top_k", None, "Measure only the reward model's top-k candidates per step.")
+_SET = flags.DEFINE_multi_string(
+    "set", [], "Sets any config field, after the preset and the flags above (repeatable): --set KEY=VALUE, "
+    "e.g. --set ppo.clip_eps=0.1. Keys: "
+    + ", ".join(f"{path} ({kind})" for path, kind in field_paths(config_lib.TrainConfig())) + ".")
 
 
 def build_config() -> config_lib.TrainConfig:
-    """The preset named by --config with every given flag applied."""
+    """The preset named by --config with every given flag applied, then every --set; raises ValueError."""
     config = config_lib.preset(_CONFIG.value)
     weights = {name: flag.value for name, flag in (("brevity_weight", _BREVITY), ("complexity_weight", _COMPLEXITY),
                                                    ("model_weight", _MODEL_WEIGHT)) if flag.value is not None}
@@ -63,9 +69,10 @@ def build_config() -> config_lib.TrainConfig:
     algo = {name: flag.value for name, flag in (("learning_rate", _LR), ("ent_coef", _ENTROPY))
             if flag.value is not None}
     reinforce = dict(algo, **({"baseline": _BASELINE.value} if _BASELINE.value else {}))
-    return dataclasses.replace(
+    config = dataclasses.replace(
         config, **top, env=dataclasses.replace(config.env, **env),
         ppo=dataclasses.replace(config.ppo, **algo), reinforce=dataclasses.replace(config.reinforce, **reinforce))
+    return apply_overrides(config, _SET.value)
 
 
 def main(argv: list[str]) -> int:

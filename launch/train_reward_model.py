@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
     from codeopt_jax.reward_model import dataset, model, training  # after flag parsing: keeps --help fast
 
     try:
-        config = training.TrainConfig(
+        config = training.RewardModelTrainConfig(
             model=model.RewardModelConfig(max_len=_MAX_LEN.value, d_model=_D_MODEL.value, num_heads=_HEADS.value,
                                           num_layers=_LAYERS.value, mlp_dim=_MLP.value, dropout=_DROPOUT.value,
                                           learning_rate=_LR.value),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from codeopt_jax import transitions
+from codeopt_jax import moves
 from codeopt_jax.env import CodeOptEnv, EnvConfig, SingleEnv
 from codeopt_jax.rewards import potential, reward_preset
 from codeopt_jax.rewrites import ALL_RULES
@@ -46,9 +46,9 @@ def test_rewards_telescope_to_final_phi(env, tiny_problem):
         timestep = env.step(np.array([first_legal(timestep.observation["action_mask"][0], "sum_loop_to_sum")]))
         total += float(timestep.reward[0])
     info = timestep.info[0]
-    assert total == pytest.approx(info["phi"], abs=1e-6)
-    assert info["phi"] == pytest.approx(potential(info["record"], env.original_records[0], REWARD), abs=1e-6)
-    assert info["phi"] > 0 and "sum_loop_to_sum" in info["rules"]
+    assert total == pytest.approx(info.phi, abs=1e-6)
+    assert info.phi == pytest.approx(potential(info.record, env.original_records[0], REWARD), abs=1e-6)
+    assert info.phi > 0 and "sum_loop_to_sum" in info.rules
 
 
 def test_stop_ends_episode_and_finished_slots_stay_finished(env, tiny_problem):
@@ -60,7 +60,7 @@ def test_stop_ends_episode_and_finished_slots_stay_finished(env, tiny_problem):
     assert mask[-1] and not mask[:-1].any()
     for _ in range(3):
         timestep = env.step(np.array([stop, first_legal(timestep.observation["action_mask"][1])]))
-    assert timestep.done.all() and timestep.info[1]["steps"] <= 3
+    assert timestep.done.all() and timestep.info[1].steps <= 3
 
 
 def test_illegal_action_is_refused(env, tiny_problem):
@@ -82,14 +82,14 @@ def test_broken_program_is_penalized_and_ends_episode(service, tiny_problem):
         for action in unsafe_actions:
             environment.reset([tiny_problem])
             step = environment.step(np.array([action]))
-            outcomes.append((step.info[0]["record"].valid, float(step.reward[0]), bool(step.done[0])))
+            outcomes.append((step.info[0].record.valid, float(step.reward[0]), bool(step.done[0])))
     broken = [o for o in outcomes if not o[0]]
     assert broken, "some unsafe mutation should break the tiny problem"
     assert all(reward == -REWARD.broken_penalty and done for _, reward, done in broken)
 
 
 def test_unsafe_rules_are_masked_by_default(env, tiny_problem):
-    allowed = transitions.allowed_rules(allow_unsafe=False)
+    allowed = moves.allowed_rules(allow_unsafe=False)
     assert not all(allowed) and any(allowed)
     timestep = env.reset([tiny_problem])
     rules = np.flatnonzero(timestep.observation["action_mask"][0][:-1]) % len(ALL_RULES)
@@ -104,7 +104,7 @@ def test_rewrite_worker_pool_matches_in_process(service, tiny_problem):
             actions = np.array([first_legal(row) for row in timestep.observation["action_mask"]])
             timestep = environment.step(actions)
             results.append((timestep.observation["tokens"].copy(), timestep.reward.copy(),
-                            [i["source"] for i in timestep.info]))
+                            [i.source for i in timestep.info]))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
     assert results[0][2] == results[1][2]
@@ -137,8 +137,8 @@ def test_screen_measures_top_k_and_return_stays_measured(service, tiny_problem):
         stats = environment.model_stats
     assert stats["measured"] < stats["candidates"] or stats["candidates"] <= 1
     for total, info in zip(totals, timestep.info):
-        assert info["verified"]  # every final program is measured
-        assert total == pytest.approx(info["phi"], abs=1e-6)
+        assert info.verified  # every final program is measured
+        assert total == pytest.approx(info.phi, abs=1e-6)
 
 
 def test_model_weight_adds_the_learned_term(service, tiny_problem):
@@ -147,9 +147,9 @@ def test_model_weight_adds_the_learned_term(service, tiny_problem):
         timestep = environment.reset([tiny_problem])
         timestep = environment.step(np.array([first_legal(timestep.observation["action_mask"][0], "sum_loop_to_sum")]))
     info = timestep.info[0]
-    base = potential(info["record"], environment.original_records[0], reward)
-    model_term = 0.5 * (-len(info["source"]) + len(tiny_problem.program)) / 100.0
-    assert info["phi"] == pytest.approx(base + model_term, abs=1e-6)
+    base = potential(info.record, environment.original_records[0], reward)
+    model_term = 0.5 * (-len(info.source) + len(tiny_problem.program)) / 100.0
+    assert info.phi == pytest.approx(base + model_term, abs=1e-6)
     with pytest.raises(ValueError, match="need a reward model"):
         CodeOptEnv(EnvConfig(), reward, service)
 

@@ -9,10 +9,12 @@ import types
 
 import pytest
 
-from codeopt_jax import evaluation
+from codeopt_jax import evaluation, proposals
 from codeopt_jax.agent import Agent
 from codeopt_jax.corpus import load_problem
 from codeopt_jax.rollouts import Episode
+from codeopt_jax.scoring.records import MATCH, OK
+from codeopt_jax.selection import Candidate, FinalMeasurer, final_options, passes_validation, select_valid
 from tests.conftest import ROOT
 from tests.tiny_agent import shared_agent, subprocess_env, tiny_config
 
@@ -27,36 +29,36 @@ GOOD = "def total(xs):\n    return sum(xs)\n"
 
 @pytest.fixture(scope="module")
 def measurer(service):
-    return evaluation.FinalMeasurer(service, evaluation.final_options(timing_rounds=3))
+    return FinalMeasurer(service, final_options(timing_rounds=3))
 
 
-def _candidates(phi_start: float = 5.0) -> list[evaluation.Candidate]:
-    return [evaluation.Candidate(source, ("fake",), phi_start - i, name)
+def _candidates(phi_start: float = 5.0) -> list[Candidate]:
+    return [Candidate(source, ("fake",), phi_start - i, name)
             for i, (name, source) in enumerate(BROKEN.items())]
 
 
 def test_select_valid_skips_every_broken_candidate(tiny_problem, measurer):
-    candidates = _candidates() + [evaluation.Candidate(GOOD, ("sum",), 0.5, "good")]
-    selection = evaluation.select_valid(tiny_problem, candidates, measurer, max_tries=len(candidates))
+    candidates = _candidates() + [Candidate(GOOD, ("sum",), 0.5, "good")]
+    selection = select_valid(tiny_problem, candidates, measurer, max_tries=len(candidates))
     assert selection.changed and selection.candidate.origin == "good"
-    assert evaluation.passes_validation(selection.record)
-    assert [origin for origin, _ in selection.rejected] == list(BROKEN)
-    reasons = dict(selection.rejected)
+    assert passes_validation(selection.record)
+    assert [rejection.origin for rejection in selection.rejected] == list(BROKEN)
+    reasons = {rejection.origin: rejection.reason for rejection in selection.rejected}
     assert reasons["fails its tests"].startswith("test_failure")
     assert "mismatch" in reasons["differs on the workload only"]
     assert reasons["does not parse"].startswith("syntax_error")
 
 
 def test_select_valid_returns_the_original_when_every_candidate_is_broken(tiny_problem, measurer):
-    selection = evaluation.select_valid(tiny_problem, _candidates(), measurer, max_tries=len(BROKEN))
+    selection = select_valid(tiny_problem, _candidates(), measurer, max_tries=len(BROKEN))
     assert not selection.changed and selection.fell_back
     assert selection.candidate.source == tiny_problem.program and selection.candidate.rules == ()
-    assert evaluation.passes_validation(selection.record)
+    assert passes_validation(selection.record)
 
 
 def test_select_valid_keeps_the_original_unless_phi_improved(tiny_problem, measurer):
-    worse = evaluation.Candidate(GOOD, ("sum",), -0.2, "worse")
-    selection = evaluation.select_valid(tiny_problem, [worse], measurer)
+    worse = Candidate(GOOD, ("sum",), -0.2, "worse")
+    selection = select_valid(tiny_problem, [worse], measurer)
     assert not selection.changed and not selection.fell_back
 
 
@@ -73,34 +75,34 @@ def test_evaluate_returns_the_original_when_the_agent_ends_broken(tiny_problem, 
                                    None, None),
         unseen.name: Episode(unseen.name, unseen.reference_program, 1.0, ("fake",), None, None),
     }
-    monkeypatch.setattr(evaluation, "run_greedy", lambda params, apply, env, problems: [episodes[problems[0].name]])
+    monkeypatch.setattr(proposals, "run_greedy", lambda params, apply, env, problems: [episodes[problems[0].name]])
     config = evaluation.EvalConfig(k=0, budget=6, ceiling_budget=8, baselines=("identity", "greedy"),
                                    timing_rounds=3)
     report = evaluation.evaluate(_fake_agent(tmp_path), [tiny_problem, unseen], service, config,
                                  seen_families={"manual_reduce"})
-    json.dumps(report)  # JSON-safe
+    json.dumps(report.to_json())  # JSON-safe
 
-    broken_row, good_row = report["problems"]
-    greedy = broken_row["methods"][evaluation.AGENT_GREEDY]
-    assert not greedy["changed"] and greedy["fell_back"] and greedy["valid"]
-    assert greedy["program"] == tiny_problem.program and greedy["speedup"] == 1.0
-    improved = good_row["methods"][evaluation.AGENT_GREEDY]
-    assert improved["changed"] and improved["valid"] and improved["rewrites"] == ["fake"]
-    assert improved["speedup_low"] <= improved["speedup"] <= improved["speedup_high"]
+    broken_row, good_row = report.problems
+    greedy = broken_row.methods[evaluation.AGENT_GREEDY]
+    assert not greedy.changed and greedy.fell_back and greedy.valid
+    assert greedy.program == tiny_problem.program and greedy.speedup == 1.0
+    improved = good_row.methods[evaluation.AGENT_GREEDY]
+    assert improved.changed and improved.valid and improved.rewrites == ("fake",)
+    assert improved.speedup_low <= improved.speedup <= improved.speedup_high
 
-    summary = report["summary"]
+    summary = report.summary
     assert set(summary) == {"all", "split heldout", "split train", "seen families", "unseen families"}
-    assert summary["seen families"][evaluation.AGENT_GREEDY]["problems"] == 1
-    for method in report["methods"]:
-        assert summary["all"][method]["broken"] == 0, method
-    assert summary["all"][evaluation.AGENT_GREEDY]["fell_back"] == 1
-    assert report["methods"] == [evaluation.AGENT_GREEDY, evaluation.AGENT_BEST, "identity", "greedy",
-                                 evaluation.CEILING, evaluation.REFERENCE]
-    for row in report["problems"]:
-        assert row["methods"]["greedy"]["scorings"] <= 6
-        assert row["methods"][evaluation.CEILING]["scorings"] <= 8
-        assert row["methods"]["identity"]["scorings"] == 1  # counted from an empty cache
-    assert "reference" not in broken_row["methods"] or broken_row["methods"]["reference"]["valid"]
+    assert summary["seen families"][evaluation.AGENT_GREEDY].problems == 1
+    for method in report.methods:
+        assert summary["all"][method].broken == 0, method
+    assert summary["all"][evaluation.AGENT_GREEDY].fell_back == 1
+    assert report.methods == (evaluation.AGENT_GREEDY, evaluation.AGENT_BEST, "identity", "greedy",
+                              evaluation.CEILING, evaluation.REFERENCE)
+    for row in report.problems:
+        assert row.methods["greedy"].scorings <= 6
+        assert row.methods[evaluation.CEILING].scorings <= 8
+        assert row.methods["identity"].scorings == 1  # counted from an empty cache
+    assert "reference" not in broken_row.methods or broken_row.methods["reference"].valid
 
     text = evaluation.markdown(report)
     assert "## Summary" in text and "## Generalization" in text and "## Per problem" in text
@@ -108,15 +110,22 @@ def test_evaluate_returns_the_original_when_the_agent_ends_broken(tiny_problem, 
     assert text.count("(fell back to the original)") == 1  # best-of-k includes the broken greedy episode
 
 
+def _result(speedup: float) -> evaluation.MethodResult:
+    return evaluation.MethodResult(
+        changed=True, speedup=speedup, speedup_low=None, speedup_high=None, speedup_cv=None, time_original=None,
+        time=None, op_ratio=1.0, tests="1/1", status=OK, differential=MATCH, valid=True, phi=0.0, rewrites=(),
+        origin="m", scorings=1, fell_back=False, rejected=(), program="")
+
+
 def test_ceiling_share_is_the_ratio_of_summed_log_speedups():
-    rows = [{"methods": {"m": {"speedup": s, "op_ratio": 1.0, "phi": 0.0, "changed": True, "valid": True,
-                               "fell_back": False, "scorings": 1},
-                         evaluation.CEILING: {"speedup": c, "op_ratio": 1.0}}}
+    rows = [evaluation.ProblemResult(problem="p", split="train", family="f", seen_family=True, original_time=None,
+                                     original_op_count=None,
+                                     methods={"m": _result(s), evaluation.CEILING: _result(c)})
             for s, c in ((2.0, 4.0), (1.0, 2.0))]
     summary = evaluation.summarize(rows, "m")
-    assert summary["ceiling_share"] == pytest.approx(1 / 3)
-    assert summary["ceiling_share_ops"] is None  # the ceiling gained nothing in op counts
-    assert summary["geomean_speedup"] == pytest.approx(2 ** 0.5)
+    assert summary.ceiling_share == pytest.approx(1 / 3)
+    assert summary.ceiling_share_ops is None  # the ceiling gained nothing in op counts
+    assert summary.geomean_speedup == pytest.approx(2 ** 0.5)
 
 
 def test_launcher_writes_json_and_markdown(tmp_path_factory, tmp_path):

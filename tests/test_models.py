@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from codeopt_jax import tokens
+from codeopt_jax import actions, vocabulary
 from codeopt_jax.models import ModelConfig, PolicyValueNet, TreeEncoder, dummy_observation, init_policy, param_count
 from codeopt_jax.models import distributions
 from codeopt_jax.models.policy import param_shapes
@@ -39,9 +39,9 @@ def test_config_rejects_bad_sizes():
 
 def test_defaults_follow_the_tokenizer():
     config = ModelConfig(num_rules=30, max_len=256)
-    assert config.vocab_size == tokens.VOCAB_SIZE
-    assert config.max_depth == tokens.MAX_DEPTH
-    assert config.num_actions == 256 * 30 + 1 == tokens.stop_index(256, 30) + 1
+    assert config.vocab_size == vocabulary.VOCAB_SIZE
+    assert config.max_depth == vocabulary.MAX_DEPTH
+    assert config.num_actions == 256 * 30 + 1 == actions.stop_index(256, 30) + 1
 
 
 def test_default_model_is_small():
@@ -88,7 +88,7 @@ def test_padding_does_not_leak(small_policy):
     rng = np.random.default_rng(4)
     obs = random_observation(rng, SMALL, batch_size=6)
     obs["valid"][:, SMALL.max_len // 2 :] = False  # guarantee padding in every row
-    for key, fill in (("tokens", tokens.PAD), ("depth", 0), ("parent", -1)):
+    for key, fill in (("tokens", vocabulary.PAD), ("depth", 0), ("parent", -1)):
         obs[key][~obs["valid"]] = fill
     obs["action_mask"][:, :-1] &= np.repeat(obs["valid"], SMALL.num_rules, axis=1)
     noisy = {key: value.copy() for key, value in obs.items()}
@@ -104,7 +104,7 @@ def test_padding_does_not_leak(small_policy):
     )
     np.testing.assert_allclose(clean_out.value, noisy_out.value, rtol=1e-5, atol=1e-6)
     # The same noise at positions marked valid does change the output, so the comparison is not vacuous.
-    noisy["valid"] = noisy["valid"] | (noisy["tokens"] != tokens.PAD)
+    noisy["valid"] = noisy["valid"] | (noisy["tokens"] != vocabulary.PAD)
     assert not np.allclose(apply({"params": params}, noisy).value, clean_out.value)
 
 

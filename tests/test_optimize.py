@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from codeopt_jax import optimize as optimize_lib
-from codeopt_jax.evaluation import Candidate, passes_validation
+from codeopt_jax.selection import Candidate, passes_validation
 from codeopt_jax.optimize import OptimizeConfig, optimize
 from codeopt_jax.user_problem import UserInputError, build_user_problem
 from tests.conftest import ROOT
@@ -143,7 +143,8 @@ def test_a_failing_program_is_never_returned(kind, tmp_path, service, monkeypatc
     result = optimize(problem, None, service, OptimizeConfig(budget=8, timing_rounds=3))
     assert not result.changed and result.source == SOURCE
     assert passes_validation(result.selection.record)
-    [(origin, reason)] = result.selection.rejected
+    [rejection] = result.selection.rejected
+    origin, reason = rejection.origin, rejection.reason
     assert origin == "fake search"
     assert ("test_failure" if kind == "fails its tests" else "mismatch") in reason
 

@@ -14,7 +14,7 @@ from codeopt_jax.reward_model.dataset import (VALID_VS_BROKEN, VALID_VS_VALID, L
 from codeopt_jax.reward_model.losses import bradley_terry_loss
 from codeopt_jax.reward_model.model import RewardModelConfig
 from codeopt_jax.reward_model.scorer import RewardModelScorer
-from codeopt_jax.reward_model.training import TrainConfig, train_reward_model
+from codeopt_jax.reward_model.training import RewardModelTrainConfig, train_reward_model
 from codeopt_jax.rewards import RewardConfig
 from codeopt_jax.scoring.records import MATCH, MISMATCH, ScoreRecord, StaticMetrics
 
@@ -163,7 +163,7 @@ def test_brevity_term_breaks_speed_ties_and_both_orders_occur():
 
 
 def test_generated_candidates_are_distinct_and_start_with_the_original(tiny_problem):
-    from codeopt_jax.scoring.cache import normalized_code
+    from codeopt_jax.program import normalized_code
 
     config = dataset.BuildConfig(programs_per_problem=8, unsafe_fraction=0.4)
     candidates = dataset.generate_candidates(tiny_problem, config)
@@ -245,7 +245,7 @@ def _synthetic_dataset(seed: int) -> PairDataset:
 
 def test_reward_model_learns_a_synthetic_preference_and_loads_for_inference(tmp_path):
     data = _synthetic_dataset(0)
-    config = TrainConfig(model=RewardModelConfig(max_len=128, d_model=16, num_heads=2, num_layers=1, mlp_dim=32,
+    config = RewardModelTrainConfig(model=RewardModelConfig(max_len=128, d_model=16, num_heads=2, num_layers=1, mlp_dim=32,
                                                  dropout=0.0, learning_rate=3e-3),
                          steps=80, batch_programs=24, val_fraction=0.2, eval_every=40, checkpoint_every=80)
     result = train_reward_model(data, config, tmp_path, log=None)

@@ -38,10 +38,31 @@ def test_exhaustive_is_the_ceiling(service, tiny_problem):
     assert all(r.best.phi <= best + 1e-9 for r in results.values())
 
 
-def test_unsafe_rules_never_yield_a_broken_result(service, tiny_problem):
-    config = search.SearchConfig(budget=40, max_depth=2, allow_unsafe=True)
-    result = search.run_search(tiny_problem, "exhaustive", service, REWARD, config)
+@pytest.fixture
+def broken_scores_highest(monkeypatch):
+    """Φ that ranks every broken program far above any valid one; counts the broken programs scored.
+
+    Only the searches' validity check stands between such a program and the result."""
+    real_potential = search.potential
+    broken_seen = []
+
+    def potential(record, original, reward):
+        if is_broken(record, reward):
+            broken_seen.append(record)
+            return 100.0
+        return real_potential(record, original, reward)
+
+    monkeypatch.setattr(search, "potential", potential)
+    return broken_seen
+
+
+@pytest.mark.parametrize("method", ["random", "greedy", "beam", "exhaustive"])
+def test_unsafe_rules_never_yield_a_broken_result(method, service, tiny_problem, broken_scores_highest):
+    config = search.SearchConfig(budget=40, max_depth=2, allow_unsafe=True, seed=1)
+    result = search.run_search(tiny_problem, method, service, REWARD, config)
+    assert broken_scores_highest, "no broken program was scored, so the check below tests nothing"
     assert not is_broken(result.best.record, REWARD)
+    assert result.best.phi < 100.0
 
 
 def test_unknown_method_is_a_clear_error(service, tiny_problem):

@@ -10,7 +10,7 @@ import libcst as cst
 import numpy as np
 import pytest
 
-from codeopt_jax import tokens as tk
+from codeopt_jax import actions, tokens as tk, vocabulary as vocab
 from codeopt_jax.program import parse_program, preorder
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ def _tokenize(source: str, max_len: int = 512, **kwargs) -> tuple[cst.Module, tk
 
 
 def _names(tokenized: tk.TokenizedProgram) -> list[str]:
-    return [tk.token_name(t) for t in tokenized.tokens[tokenized.valid]]
+    return [vocab.token_name(t) for t in tokenized.tokens[tokenized.valid]]
 
 
 @dataclasses.dataclass
@@ -64,15 +64,15 @@ def squares_of_evens(xs):
 
 
 def test_vocabulary_is_fixed_and_unique():
-    assert tk.PAD == 0 and tk.UNK == 1
-    assert tk.VOCAB_SIZE == len(tk.VOCABULARY) == 465
-    assert len(set(tk.VOCABULARY)) == tk.VOCAB_SIZE
-    for token in range(tk.VOCAB_SIZE):
-        assert tk.token_id(tk.token_name(token)) == token
+    assert vocab.PAD == 0 and vocab.UNK == 1
+    assert vocab.VOCAB_SIZE == len(vocab.VOCABULARY) == 465
+    assert len(set(vocab.VOCABULARY)) == vocab.VOCAB_SIZE
+    for token in range(vocab.VOCAB_SIZE):
+        assert vocab.token_id(vocab.token_name(token)) == token
     with pytest.raises(ValueError):
-        tk.token_name(tk.VOCAB_SIZE)
+        vocab.token_name(vocab.VOCAB_SIZE)
     with pytest.raises(ValueError):
-        tk.token_name(-1)
+        vocab.token_name(-1)
 
 
 def test_hand_checked_token_ids_for_a_tiny_snippet():
@@ -92,12 +92,12 @@ def test_every_libcst_node_class_has_a_decision():
     """Each concrete libcst node class is either skipped or has a token (never UNK)."""
     leaf_classes = {"Name", "Integer", "Float", "Imaginary", "SimpleString", "FormattedStringText",
                     "TemplatedStringText"}  # fmt: skip
-    typed = set(tk.STRUCTURE_NODE_TYPES + tk.EXPRESSION_NODE_TYPES + tk.OPERATOR_NODE_TYPES)
+    typed = set(vocab.STRUCTURE_NODE_TYPES + vocab.EXPRESSION_NODE_TYPES + vocab.OPERATOR_NODE_TYPES)
     for name, value in vars(cst).items():
         if isinstance(value, type) and issubclass(value, cst.CSTNode) and value.__module__.startswith("libcst._nodes"):
             if name.startswith("Base") or getattr(value, "__abstractmethods__", None):
                 continue
-            assert name in typed or name in tk.SKIPPED_NODE_TYPES or name in leaf_classes, name
+            assert name in typed or name in vocab.SKIPPED_NODE_TYPES or name in leaf_classes, name
 
 
 # ---------------------------------------------------------------------------
@@ -196,12 +196,12 @@ def test_imports_keep_known_names_and_anonymize_others():
 
 
 def test_anonymous_names_overflow_past_the_cap():
-    count = tk.NUM_LOCAL_NAMES + 6
+    count = vocab.NUM_LOCAL_NAMES + 6
     body = "\n".join(f"    var_{i} = {i}" for i in range(count))
     _, tokenized = _tokenize(f"def f():\n{body}\n", max_len=2048)
-    names = [n for n in _names(tokenized) if n.startswith("v") or n == tk.LOCAL_OVERFLOW_TOKEN]
-    assert names[: tk.NUM_LOCAL_NAMES] == [f"v{i}" for i in range(tk.NUM_LOCAL_NAMES)]
-    assert names[tk.NUM_LOCAL_NAMES:] == [tk.LOCAL_OVERFLOW_TOKEN] * 6
+    names = [n for n in _names(tokenized) if n.startswith("v") or n == vocab.LOCAL_OVERFLOW_TOKEN]
+    assert names[: vocab.NUM_LOCAL_NAMES] == [f"v{i}" for i in range(vocab.NUM_LOCAL_NAMES)]
+    assert names[vocab.NUM_LOCAL_NAMES:] == [vocab.LOCAL_OVERFLOW_TOKEN] * 6
 
 
 def test_literals_are_bucketed():
@@ -283,7 +283,7 @@ def test_unusual_constructs_tokenize_without_error():
     module, tokenized = _tokenize(UNUSUAL, max_len=2048)
     names = _names(tokenized)
     assert not tokenized.truncated
-    assert tk.UNK not in tokenized.tokens
+    assert vocab.UNK not in tokenized.tokens
     for expected in ("Match", "MatchCase", "NamedExpr", "FormattedString", "Decorator", "ClassDef",
                      "Asynchronous", "Await", "Lambda", "Try", "ExceptHandler", "Global", "ImportStar",
                      "Yield", "From", "DictComp", "MatrixMultiply", "BitInvert", "Power", "IsNot"):  # fmt: skip
@@ -297,14 +297,14 @@ def test_unknown_node_class_maps_to_unk():
 
     module = cst.Module(body=[cst.SimpleStatementLine(body=[Mystery()])])
     tokenized = tk.tokenize(module, 8)
-    assert _names(tokenized) == ["Module", "SimpleStatementLine", tk.UNK_TOKEN]
+    assert _names(tokenized) == ["Module", "SimpleStatementLine", vocab.UNK_TOKEN]
 
 
 # ---------------------------------------------------------------------------
 # Structure: alignment with node ids, parents, depth.
 
 
-def _check_structure(module: cst.Module, tokenized: tk.TokenizedProgram, max_depth: int = tk.MAX_DEPTH):
+def _check_structure(module: cst.Module, tokenized: tk.TokenizedProgram, max_depth: int = vocab.MAX_DEPTH):
     """Node ids match preorder; parents are the nearest emitted ancestors; depth follows parents."""
     order = preorder(module)
     syntactic_parent: dict[int, int] = {}
@@ -315,7 +315,7 @@ def _check_structure(module: cst.Module, tokenized: tk.TokenizedProgram, max_dep
     count = int(tokenized.valid.sum())
     assert count == min(tokenized.num_tokens, tokenized.max_len)
     assert tokenized.valid[:count].all() and not tokenized.valid[count:].any()
-    assert (tokenized.tokens[count:] == tk.PAD).all() and (tokenized.parent[count:] == -1).all()
+    assert (tokenized.tokens[count:] == vocab.PAD).all() and (tokenized.parent[count:] == -1).all()
     assert tokenized.num_nodes == len(order)
     raw_depth = []
     for position in range(count):
@@ -323,10 +323,10 @@ def _check_structure(module: cst.Module, tokenized: tk.TokenizedProgram, max_dep
         assert tokenized.node_to_position[node_id] == position
         assert tk.position_to_node(tokenized, position) == node_id
         node = order[node_id]
-        name = tk.token_name(int(tokenized.tokens[position]))
-        if type(node).__name__ in tk._NODE_TYPE_IDS:
+        name = vocab.token_name(int(tokenized.tokens[position]))
+        if type(node).__name__ in vocab.NODE_TYPE_IDS:
             assert name == type(node).__name__
-        assert type(node).__name__ not in tk.SKIPPED_NODE_TYPES
+        assert type(node).__name__ not in vocab.SKIPPED_NODE_TYPES
         parent = int(tokenized.parent[position])
         if position == 0:
             assert parent == -1 and name == "Module"
@@ -341,7 +341,7 @@ def _check_structure(module: cst.Module, tokenized: tk.TokenizedProgram, max_dep
         assert tokenized.depth[position] == min(raw_depth[-1], max_depth)
     assert sorted(tokenized.node_to_position.values()) == list(range(count))
     # Every non-skipped node before the cut has a position.
-    emitted = [i for i, node in enumerate(order) if type(node).__name__ not in tk.SKIPPED_NODE_TYPES]
+    emitted = [i for i, node in enumerate(order) if type(node).__name__ not in vocab.SKIPPED_NODE_TYPES]
     assert sorted(tokenized.node_to_position) == emitted[:count]
 
 
@@ -378,7 +378,7 @@ def test_arrays_are_read_only():
 def test_mask_lines_up_with_for_tokens():
     module, tokenized = _tokenize(SAMPLE, max_len=128)
     rules = [NodeTypeRule("for", cst.For), NodeTypeRule("call", cst.Call), NodeTypeRule("comma", cst.Comma)]
-    mask = tk.action_mask(module, tokenized, rules)
+    mask = actions.action_mask(module, tokenized, rules)
     assert mask.shape == (128, 3) and mask.dtype == bool
     names = _names(tokenized) + [""] * (128 - tokenized.num_tokens)
     np.testing.assert_array_equal(mask[:, 0], [n == "For" for n in names])
@@ -391,7 +391,7 @@ def test_mask_lines_up_with_for_tokens():
 def test_mask_rejects_sites_outside_the_program():
     module, tokenized = _tokenize(SAMPLE)
     with pytest.raises(ValueError, match="node id"):
-        tk.action_mask(module, tokenized, [FixedSitesRule("bad", [tokenized.num_nodes])])
+        actions.action_mask(module, tokenized, [FixedSitesRule("bad", [tokenized.num_nodes])])
     with pytest.raises(IndexError):
         tk.position_to_node(tokenized, tokenized.num_tokens)
 
@@ -411,7 +411,7 @@ def test_truncation_keeps_the_prefix_and_masks_late_sites():
 
     rule = NodeTypeRule("for", cst.For)
     for_sites = rule.sites(module)
-    mask = tk.action_mask(module, cut, [rule])
+    mask = actions.action_mask(module, cut, [rule])
     kept = [s for s in for_sites if full.node_to_position[s] < 64]
     assert 0 < len(kept) < len(for_sites)
     assert mask.sum() == len(kept)
@@ -422,20 +422,20 @@ def test_truncation_keeps_the_prefix_and_masks_late_sites():
 def test_flat_mask_and_action_decoding():
     mask = np.zeros((4, 3), bool)
     mask[2, 1] = True
-    flat = tk.flat_action_mask(mask)
+    flat = actions.flat_action_mask(mask)
     assert flat.shape == (13,)
     assert flat.nonzero()[0].tolist() == [7, 12]
-    assert tk.decode_action(7, 4, 3) == (2, 1)
-    assert tk.decode_action(12, 4, 3) == tk.STOP == "stop"
-    assert tk.stop_index(4, 3) == 12
+    assert actions.decode_action(7, 4, 3) == actions.Action(stop=False, position=2, rule_index=1)
+    assert actions.decode_action(12, 4, 3) == actions.STOP and actions.STOP.stop
+    assert actions.stop_index(4, 3) == 12
     for index in range(12):
-        position, rule = tk.decode_action(index, 4, 3)
-        assert tk.encode_action(position, rule, 4, 3) == index
+        action = actions.decode_action(index, 4, 3)
+        assert not action.stop and actions.encode_action(action.position, action.rule_index, 4, 3) == index
     with pytest.raises(ValueError):
-        tk.decode_action(13, 4, 3)
+        actions.decode_action(13, 4, 3)
     with pytest.raises(ValueError):
-        tk.encode_action(4, 0, 4, 3)
-    batched = tk.flat_action_mask(np.stack([mask, ~mask]))
+        actions.encode_action(4, 0, 4, 3)
+    batched = actions.flat_action_mask(np.stack([mask, ~mask]))
     assert batched.shape == (2, 13) and batched[:, -1].all() and batched[1].sum() == 12
 
 
@@ -482,8 +482,8 @@ def test_every_corpus_program_tokenizes():
         module = parse_program(source)
         tokenized = tk.tokenize(module, 512)
         assert not tokenized.truncated, name
-        assert tk.UNK not in tokenized.tokens, name
-        assert tk.LOCAL_OVERFLOW not in tokenized.tokens, name
+        assert vocab.UNK not in tokenized.tokens, name
+        assert vocab.LOCAL_OVERFLOW not in tokenized.tokens, name
         _check_structure(module, tokenized)
 
 
@@ -496,7 +496,7 @@ class _RenameUnknownNames(cst.CSTTransformer):
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         value = updated_node.value
-        if value in tk.KNOWN_NAMES:
+        if value in vocab.KNOWN_NAMES:
             return updated_node
         fresh = self._names.setdefault(value, f"renamed_{self._tag}_{len(self._names)}")
         return updated_node.with_changes(value=fresh)
@@ -522,7 +522,7 @@ def test_real_rules_sites_are_all_tokens():
     for name, source in _corpus_programs():
         module = parse_program(source)
         tokenized = tk.tokenize(module, 512)
-        mask = tk.action_mask(module, tokenized, rules)
+        mask = actions.action_mask(module, tokenized, rules)
         assert mask.shape == (512, len(rules))
         for rule_index, rule in enumerate(rules):
             sites = set(rule.sites(module))

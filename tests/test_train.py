@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
@@ -55,7 +54,7 @@ def random_policy_return(config, problems, episodes: int = 6) -> float:
             while not timestep.done.all():
                 actions = [rng.choice(np.flatnonzero(row)) for row in timestep.observation["action_mask"]]
                 timestep = env.step(np.array(actions))
-            returns.extend(info["phi"] for info in timestep.info)
+            returns.extend(info.phi for info in timestep.info)
     return float(np.mean(returns))
 
 
@@ -116,13 +115,17 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_one(small_corpus, tmp_p
 
 
 def test_sigterm_saves_and_returns(small_corpus, tmp_path):
+    """SIGTERM arrives when the first iteration reports progress (an event, not a wall-clock delay)."""
     config = tiny_config(small_corpus, iterations=50, checkpoint_every=100)
-    timer = threading.Timer(25.0, os.kill, (os.getpid(), signal.SIGTERM))
-    timer.start()
-    try:
-        result = train(config, tmp_path / "run", log=lambda line: None)
-    finally:
-        timer.cancel()
+    sent = []
+
+    def log(line: str) -> None:
+        if line.startswith("iter") and not sent:
+            sent.append(line)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    result = train(config, tmp_path / "run", log=log)
+    assert sent, "training never reported an iteration"
     assert result.interrupted and 0 < result.iterations_done < 50
     assert (tmp_path / "run" / "checkpoints" / str(result.iterations_done)).exists()
 

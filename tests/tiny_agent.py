@@ -32,15 +32,14 @@ def write_agent(workdir: str, corpus_root: str) -> None:
     from codeopt_jax import checkpoints, config as config_lib
     from codeopt_jax.models.policy import init_policy
     from codeopt_jax.rl.train_state import create_train_state, make_optimizer
-    from codeopt_jax.train import CONFIG_FILE
 
     config = tiny_config(corpus_root)
     _, params = init_policy(config_lib.model_config(config), jax.random.PRNGKey(0))
     state = create_train_state(params, make_optimizer(config.ppo))
     workdir = pathlib.Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / CONFIG_FILE).write_text(json.dumps(config.to_json(), indent=2), encoding="utf-8")
-    checkpointer = checkpoints.Checkpointer(workdir / "checkpoints")
+    checkpoints.config_path(workdir).write_text(json.dumps(config.to_json(), indent=2), encoding="utf-8")
+    checkpointer = checkpoints.Checkpointer(checkpoints.checkpoints_dir(workdir))
     checkpointer.save(1, state, config_lib.fingerprint(config), {"iteration": 1})
     checkpointer.close()
 

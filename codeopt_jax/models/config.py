@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from codeopt_jax import tokens
+from codeopt_jax import actions, vocabulary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,10 +17,10 @@ class ModelConfig:
     num_rules: int
     # Token positions per program L (the tokenizer's max_len); sizes the pre-order position table.
     max_len: int
-    # Token vocabulary size; fixed by codeopt_jax.tokens.
-    vocab_size: int = tokens.VOCAB_SIZE
+    # Token vocabulary size; fixed by codeopt_jax.vocabulary.
+    vocab_size: int = vocabulary.VOCAB_SIZE
     # Largest depth with its own embedding; deeper tokens share the last one.
-    max_depth: int = tokens.MAX_DEPTH
+    max_depth: int = vocabulary.MAX_DEPTH
     # Largest parent offset (position - parent position) with its own embedding; larger ones share the last.
     max_parent_offset: int = 64
     # Width of the residual stream (hidden state per token).
@@ -49,7 +49,12 @@ class ModelConfig:
     @property
     def num_actions(self) -> int:
         """Size of the flat action space: L * R site actions plus STOP."""
-        return self.max_len * self.num_rules + 1
+        return actions.num_actions(self.max_len, self.num_rules)
+
+
+def size_default(name: str) -> int | float:
+    """ModelConfig's default for one size field: the single place model sizes are defined."""
+    return {field.name: field.default for field in dataclasses.fields(ModelConfig)}[name]
 
 
 def dummy_observation(config: ModelConfig, batch_size: int = 1) -> dict[str, np.ndarray]:
@@ -59,7 +64,7 @@ def dummy_observation(config: ModelConfig, batch_size: int = 1) -> dict[str, np.
     """
     length = config.max_len
     tokens_array = np.zeros((batch_size, length), np.int32)
-    tokens_array[:, 0] = tokens.token_id("Module")
+    tokens_array[:, 0] = vocabulary.token_id("Module")
     valid = np.zeros((batch_size, length), bool)
     valid[:, 0] = True
     action_mask = np.zeros((batch_size, config.num_actions), bool)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from codeopt_jax import tokens
+from codeopt_jax import actions, vocabulary
 from codeopt_jax.models.config import ModelConfig
 
 
@@ -27,7 +27,7 @@ def random_observation(
     length, num_rules = config.max_len, config.num_rules
     if not 1 <= min_len <= length:
         raise ValueError(f"min_len must be in [1, {length}], got {min_len}")
-    token_ids = np.full((batch_size, length), tokens.PAD, np.int32)
+    token_ids = np.full((batch_size, length), vocabulary.PAD, np.int32)
     depth = np.zeros((batch_size, length), np.int32)
     parent = np.full((batch_size, length), -1, np.int32)
     valid = np.zeros((batch_size, length), bool)
@@ -35,7 +35,7 @@ def random_observation(
     for row in range(batch_size):
         count = int(rng.integers(min_len, length + 1))
         valid[row, :count] = True
-        token_ids[row, 0] = tokens.token_id("Module")
+        token_ids[row, 0] = vocabulary.token_id("Module")
         token_ids[row, 1:count] = rng.integers(1, config.vocab_size, count - 1)
         for position in range(1, count):
             parent[row, position] = rng.integers(0, position)
@@ -46,5 +46,5 @@ def random_observation(
         "depth": depth,
         "parent": parent,
         "valid": valid,
-        "action_mask": tokens.flat_action_mask(site_mask),
+        "action_mask": actions.flat_action_mask(site_mask),
     }

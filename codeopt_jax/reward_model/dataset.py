@@ -39,14 +39,13 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from codeopt_jax import transitions
+from codeopt_jax import moves
 from codeopt_jax.corpus import Problem
-from codeopt_jax.program import ProgramError, parse_program
+from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
-from codeopt_jax.rewrites import ALL_RULES, RewriteError, legal_actions
 from codeopt_jax.scoring import ScoreOptions, ScoreRecord, ScoringService
-from codeopt_jax.scoring.cache import normalized_code
-from codeopt_jax.scoring.records import record_from_fields
+from codeopt_jax.scoring.records import MISMATCH, OK, record_from_fields
+from codeopt_jax.validation import check_fields
 
 ORIGINS = ("original", "reference", "bfs1", "bfs2", "bfs3", "rollout", "mutant")
 VALID_VS_BROKEN = "valid_vs_broken"
@@ -100,12 +99,17 @@ class LabelConfig:
     cv_z: float = 0.0         # > 0: also require |ΔΦ| > cv_z * w_speed * hypot(cv_A, cv_B)
     seed: int = 0             # which program of a pair is `a`
 
+    def __post_init__(self) -> None:
+        check_fields(self, non_negative=("min_margin", "cv_z"))
+
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass(frozen=True)
-class Candidate:
+class GeneratedProgram:
+    """A program generated for the data set (not yet scored): its source, the moves that made it, its stratum."""
+
     source: str
     rules: tuple[str, ...]
     origin: str
@@ -175,23 +179,7 @@ class LabelStats:
 # Generating and scoring programs.
 
 
-def _rollout(source: str, depth: int, allowed: np.ndarray, rng: np.random.Generator) -> tuple[str, tuple[str, ...]]:
-    """Up to `depth` random legal rewrites of source (stops early when none applies or one fails)."""
-    rules: tuple[str, ...] = ()
-    for _ in range(depth):
-        moves = [(node, rule) for node, rule in legal_actions(parse_program(source)) if allowed[rule]]
-        if not moves:
-            break
-        node, rule = moves[int(rng.integers(len(moves)))]
-        try:
-            source = transitions.rewrite(source, node, rule)
-        except (RewriteError, ProgramError):
-            break
-        rules += (f"{ALL_RULES[rule].name}@{node}",)
-    return source, rules
-
-
-def generate_candidates(problem: Problem, config: BuildConfig) -> list[Candidate]:
+def generate_candidates(problem: Problem, config: BuildConfig) -> list[GeneratedProgram]:
     """The programs to score for a problem: the original first, then a mix of strata.
 
     Safe strata (safe and conditional rules only) are the breadth-first levels and
@@ -203,7 +191,7 @@ def generate_candidates(problem: Problem, config: BuildConfig) -> list[Candidate
     Programs identical up to layout appear once.
     """
     rng = np.random.default_rng([config.seed, zlib.crc32(problem.name.encode())])
-    safe_rules = transitions.allowed_rules(False)
+    safe_rules = moves.allowed_rules(False)
     unsafe_rules = ~safe_rules
     quota = config.programs_per_problem
     seen = {normalized_code(problem.program)}
@@ -215,28 +203,29 @@ def generate_candidates(problem: Problem, config: BuildConfig) -> list[Candidate
         seen.add(code)
         return True
 
-    chosen = [Candidate(problem.program, (), "original")]
+    chosen = [GeneratedProgram(problem.program, (), "original")]
     if config.include_reference and problem.reference_program and fresh(problem.reference_program):
-        chosen.append(Candidate(problem.reference_program, (), "reference"))
+        chosen.append(GeneratedProgram(problem.reference_program, (), "reference"))
 
-    strata: list[list[Candidate]] = []
+    strata: list[list[GeneratedProgram]] = []
     frontier = [chosen[0]]
     for depth in range(1, config.bfs_depth + 1):
-        level: list[Candidate] = []
+        level: list[GeneratedProgram] = []
         for parent in [frontier[i] for i in rng.permutation(len(frontier))]:
             if len(level) >= quota:  # enough to choose from; skip the costly rest of the level
                 break
-            level.extend(Candidate(source, parent.rules + (move,), f"bfs{depth}")
-                         for move, source in transitions.neighbours(parent.source, safe_rules) if fresh(source))
+            level.extend(GeneratedProgram(source, parent.rules + (move,), f"bfs{depth}")
+                         for move, source in moves.neighbours(parent.source, safe_rules) if fresh(source))
         strata.append(level)
         frontier = level
-    rollouts: list[Candidate] = []
+    rollouts: list[GeneratedProgram] = []
     for _ in range(quota):
         if len(rollouts) >= max(1, quota // 2):
             break
-        source, rules = _rollout(problem.program, int(rng.integers(2, config.rollout_depth + 1)), safe_rules, rng)
+        source, rules = moves.random_rollout(problem.program, int(rng.integers(2, config.rollout_depth + 1)),
+                                             safe_rules, rng)
         if rules and fresh(source):
-            rollouts.append(Candidate(source, rules, "rollout"))
+            rollouts.append(GeneratedProgram(source, rules, "rollout"))
     strata.append(rollouts)
 
     safe_quota = quota - round(config.unsafe_fraction * quota)
@@ -253,9 +242,9 @@ def generate_candidates(problem: Problem, config: BuildConfig) -> list[Candidate
         if len(chosen) - len(bases) >= mutant_quota:
             break
         base = bases[int(rng.integers(len(bases)))]
-        source, rules = _rollout(base.source, int(rng.integers(1, 3)), unsafe_rules, rng)
+        source, rules = moves.random_rollout(base.source, int(rng.integers(1, 3)), unsafe_rules, rng)
         if rules and fresh(source):
-            chosen.append(Candidate(source, base.rules + rules, "mutant"))
+            chosen.append(GeneratedProgram(source, base.rules + rules, "mutant"))
     return chosen
 
 
@@ -272,7 +261,7 @@ def build_programs(problems: Sequence[Problem], service: ScoringService, config:
                           family=problem.family, origin=c.origin, rules=c.rules, source=c.source, record=r)
             for i, (c, r) in enumerate(zip(candidates, records)))
         if log:
-            broken = sum(r.status != "ok" or r.differential == "mismatch" for r in records)
+            broken = sum(r.status != OK or r.differential == MISMATCH for r in records)
             elapsed = time.perf_counter() - start
             log(f"[{index}/{len(problems)}] {problem.split:7} {problem.name:32} {len(candidates):3d} programs "
                 f"{broken:3d} broken  {elapsed:6.1f}s (ETA {elapsed / index * (len(problems) - index):5.0f}s)")

@@ -19,11 +19,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from codeopt_jax import tokens
-from codeopt_jax.models.config import ModelConfig, dummy_observation
+from codeopt_jax import tokens, vocabulary
+from codeopt_jax.models.config import ModelConfig, dummy_observation, size_default
 from codeopt_jax.models.encoder import TreeEncoder
 from codeopt_jax.models.policy import masked_mean_pool
 from codeopt_jax.program import parse_program
+from codeopt_jax.validation import check_fields
 
 OBS_KEYS = ("tokens", "depth", "parent", "valid")
 
@@ -33,13 +34,17 @@ class RewardModelConfig:
     """Sizes of the encoder and head, plus the optimizer settings of training."""
 
     max_len: int = 192          # token positions per program (longer programs are truncated)
-    d_model: int = 64
-    num_heads: int = 4
-    num_layers: int = 2
-    mlp_dim: int = 128
+    d_model: int = size_default("d_model")
+    num_heads: int = size_default("num_heads")
+    num_layers: int = size_default("num_layers")
+    mlp_dim: int = size_default("mlp_dim")
     dropout: float = 0.2        # in the encoder and head, during training only
     learning_rate: float = 1e-4
     max_grad_norm: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.encoder_config()  # validates the sizes
+        check_fields(self, positive=("learning_rate", "max_grad_norm"))
 
     def encoder_config(self) -> ModelConfig:
         """The TreeEncoder's config (num_rules is unused by the encoder)."""
@@ -49,8 +54,8 @@ class RewardModelConfig:
     def fingerprint(self) -> dict[str, Any]:
         """What a checkpoint must share with the config that restores it (array shapes, vocabulary)."""
         return {"max_len": self.max_len, "d_model": self.d_model, "num_heads": self.num_heads,
-                "num_layers": self.num_layers, "mlp_dim": self.mlp_dim, "vocab_size": tokens.VOCAB_SIZE,
-                "max_depth": tokens.MAX_DEPTH}
+                "num_layers": self.num_layers, "mlp_dim": self.mlp_dim, "vocab_size": vocabulary.VOCAB_SIZE,
+                "max_depth": vocabulary.MAX_DEPTH}
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -103,7 +108,7 @@ def pad_length(obs: Mapping[str, np.ndarray], max_len: int) -> dict[str, np.ndar
     if length > max_len:
         raise ValueError(f"observations have {length} positions, more than the model's {max_len}")
     extra = max_len - length
-    fill = {"tokens": tokens.PAD, "depth": 0, "parent": -1, "valid": False}
+    fill = {"tokens": vocabulary.PAD, "depth": 0, "parent": -1, "valid": False}
     return {k: np.pad(np.asarray(obs[k]), ((0, 0), (0, extra)), constant_values=fill[k]) for k in OBS_KEYS}
 
 

@@ -39,7 +39,7 @@ CONFIG_FILE = "reward_model.json"
 
 
 @dataclasses.dataclass(frozen=True)
-class TrainConfig:
+class RewardModelTrainConfig:
     """Everything a reward-model run depends on besides the data."""
 
     model: RewardModelConfig = RewardModelConfig()
@@ -199,14 +199,14 @@ class TrainResult:
     temperature: float
 
 
-def write_model_config(workdir: pathlib.Path, config: TrainConfig, temperature: float, step: int,
-                       data: str) -> None:
+def write_model_config(workdir: pathlib.Path, config: RewardModelTrainConfig, temperature: float,
+                       step: int, data: str) -> None:
     payload = {"model": config.model.to_json(), "train": config.to_json(), "temperature": temperature,
                "selected_step": step, "data": data}
     (workdir / CONFIG_FILE).write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def train_reward_model(dataset: PairDataset, config: TrainConfig, workdir: str | pathlib.Path,
+def train_reward_model(dataset: PairDataset, config: RewardModelTrainConfig, workdir: str | pathlib.Path,
                        data_path: str = "", log: Callable[[str], None] | None = print) -> TrainResult:
     """Trains (resuming from workdir/checkpoints), selects by validation NLL, calibrates, reports.
 

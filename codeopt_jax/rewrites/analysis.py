@@ -1,4 +1,4 @@
-"""Static facts rules rely on: where names occur, how values are used, purity, liveness.
+"""Static facts rules rely on: how values are used, purity, liveness (name occurrences cached per program).
 
 Everything here is conservative: when in doubt an answer says "not read-only",
 "not pure", "not dead", so a rule that depends on it does not fire.
@@ -6,14 +6,14 @@ Everything here is conservative: when in doubt an answer says "not read-only",
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Iterable
 
 import libcst as cst
 
-from codeopt_jax.rewrites.context import (COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES, ProgramContext)
-
-LOAD, STORE, DEL, DECL = "load", "store", "del", "decl"
+from codeopt_jax.rewrites.context import ProgramContext
+from codeopt_jax.scopes import (DECL, LOAD, STORE, Occurrence, name_occurrences, param_list,
+                                              param_names, target_names)
+from codeopt_jax.syntax import COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES
 
 # Methods of builtin types that neither mutate the receiver nor have other effects.
 READ_ONLY_METHODS = frozenset({
@@ -55,180 +55,16 @@ FRESH_RESULT_BUILTINS = frozenset({"list", "set", "dict", "sorted", "bytearray",
 FRESH_RESULT_METHODS = frozenset({"split", "rsplit", "splitlines", "copy"})
 
 
-@dataclasses.dataclass(frozen=True)
-class Occurrence:
-    """One occurrence of a variable name: a load, store, del or global/nonlocal declaration."""
-
-    name: str
-    kind: str
-    node: cst.Name
-    nested: bool  # inside a def, lambda or class below the walk's root
-
-
-def target_names(target: cst.BaseExpression) -> list[str]:
-    """Names bound by an assignment / loop target (tuples and starred targets unpacked)."""
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        names: list[str] = []
-        for element in target.elements:
-            names.extend(target_names(element.value))
-        return names
-    if isinstance(target, cst.StarredElement):
-        return target_names(target.value)
-    return []
-
-
-def _leftmost_name(node: cst.BaseExpression) -> cst.Name | None:
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return node if isinstance(node, cst.Name) else None
-
-
-def _param_list(params: cst.Parameters) -> list[cst.Param]:
-    found = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-    for extra in (params.star_arg, params.star_kwarg):
-        if isinstance(extra, cst.Param):
-            found.append(extra)
-    return found
-
-
-def param_names(params: cst.Parameters) -> list[str]:
-    return [p.name.value for p in _param_list(params)]
-
-
-class _Walker:
-    def __init__(self) -> None:
-        self.found: list[Occurrence] = []
-
-    def emit(self, name: cst.Name, kind: str, nested: bool, hidden: frozenset[str]) -> None:
-        if name.value not in hidden:
-            self.found.append(Occurrence(name.value, kind, name, nested))
-
-    def walk_all(self, nodes: Iterable[cst.CSTNode], kind: str, nested: bool, hidden: frozenset[str]) -> None:
-        for node in nodes:
-            self.walk(node, kind, nested, hidden)
-
-    def walk_params(self, params: cst.Parameters, nested: bool, hidden: frozenset[str]) -> None:
-        for param in _param_list(params):
-            if param.default is not None:
-                self.walk(param.default, LOAD, nested, hidden)
-            if param.annotation is not None:
-                self.walk(param.annotation.annotation, LOAD, nested, hidden)
-            self.emit(param.name, STORE, True, frozenset())
-
-    def walk_comprehension(self, node: cst.CSTNode, nested: bool, hidden: frozenset[str]) -> None:
-        fors: list[cst.CompFor] = []
-        comp_for: cst.CompFor | None = node.for_in
-        while comp_for is not None:
-            fors.append(comp_for)
-            comp_for = comp_for.inner_for_in
-        self.walk(fors[0].iter, LOAD, nested, hidden)
-        inner = hidden | frozenset(n for f in fors for n in target_names(f.target))
-        for index, comp_for in enumerate(fors):
-            self.walk(comp_for.target, STORE, nested, inner)
-            if index:
-                self.walk(comp_for.iter, LOAD, nested, inner)
-            for condition in comp_for.ifs:
-                self.walk(condition.test, LOAD, nested, inner)
-        if isinstance(node, cst.DictComp):
-            self.walk(node.key, LOAD, nested, inner)
-            self.walk(node.value, LOAD, nested, inner)
-        else:
-            self.walk(node.elt, LOAD, nested, inner)
-
-    def walk(self, node: cst.CSTNode, kind: str, nested: bool, hidden: frozenset[str]) -> None:
-        if isinstance(node, cst.Name):
-            self.emit(node, kind, nested, hidden)
-        elif isinstance(node, cst.Attribute):
-            self.walk(node.value, LOAD, nested, hidden)
-        elif isinstance(node, cst.Subscript):
-            self.walk(node.value, LOAD, nested, hidden)
-            self.walk_all(node.slice, LOAD, nested, hidden)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            for element in node.elements:
-                self.walk(element.value, kind, nested, hidden)
-        elif isinstance(node, cst.StarredElement):
-            self.walk(node.value, kind, nested, hidden)
-        elif isinstance(node, cst.Assign):
-            self.walk(node.value, LOAD, nested, hidden)
-            for target in node.targets:
-                self.walk(target.target, STORE, nested, hidden)
-        elif isinstance(node, cst.AugAssign):
-            self.walk(node.value, LOAD, nested, hidden)
-            self.walk(node.target, LOAD, nested, hidden)
-            self.walk(node.target, STORE, nested, hidden)
-        elif isinstance(node, cst.AnnAssign):
-            self.walk(node.annotation.annotation, LOAD, nested, hidden)
-            if node.value is not None:
-                self.walk(node.value, LOAD, nested, hidden)
-            self.walk(node.target, STORE, nested, hidden)
-        elif isinstance(node, cst.For):
-            self.walk(node.iter, LOAD, nested, hidden)
-            self.walk(node.target, STORE, nested, hidden)
-            self.walk(node.body, LOAD, nested, hidden)
-            if node.orelse is not None:
-                self.walk(node.orelse, LOAD, nested, hidden)
-        elif isinstance(node, cst.NamedExpr):
-            self.walk(node.value, LOAD, nested, hidden)
-            self.walk(node.target, STORE, nested, hidden)
-        elif isinstance(node, cst.Del):
-            self.walk(node.target, DEL, nested, hidden)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            for item in node.names:
-                self.emit(item.name, DECL, nested, hidden)
-        elif isinstance(node, cst.Import):
-            for alias in node.names:
-                bound = alias.asname.name if alias.asname is not None else _leftmost_name(alias.name)
-                if isinstance(bound, cst.Name):
-                    self.emit(bound, STORE, nested, hidden)
-        elif isinstance(node, cst.ImportFrom):
-            if not isinstance(node.names, cst.ImportStar):
-                for alias in node.names:
-                    bound = alias.asname.name if alias.asname is not None else alias.name
-                    if isinstance(bound, cst.Name):
-                        self.emit(bound, STORE, nested, hidden)
-        elif isinstance(node, cst.AsName):
-            self.walk(node.name, STORE, nested, hidden)
-        elif isinstance(node, cst.Call):
-            self.walk(node.func, LOAD, nested, hidden)
-            for arg in node.args:
-                self.walk(arg.value, LOAD, nested, hidden)
-        elif isinstance(node, COMPREHENSION_TYPES):
-            self.walk_comprehension(node, nested, hidden)
-        elif isinstance(node, cst.FunctionDef):
-            for decorator in node.decorators:
-                self.walk(decorator.decorator, LOAD, nested, hidden)
-            self.walk_params(node.params, nested, hidden)
-            if node.returns is not None:
-                self.walk(node.returns.annotation, LOAD, nested, hidden)
-            self.emit(node.name, STORE, nested, hidden)
-            self.walk(node.body, LOAD, True, hidden | frozenset(param_names(node.params)))
-        elif isinstance(node, cst.Lambda):
-            self.walk_params(node.params, nested, hidden)
-            self.walk(node.body, LOAD, True, hidden | frozenset(param_names(node.params)))
-        elif isinstance(node, cst.ClassDef):
-            for decorator in node.decorators:
-                self.walk(decorator.decorator, LOAD, nested, hidden)
-            for arg in list(node.bases) + list(node.keywords):
-                self.walk(arg.value, LOAD, nested, hidden)
-            self.emit(node.name, STORE, nested, hidden)
-            self.walk(node.body, LOAD, True, hidden)
-        else:
-            self.walk_all(node.children, LOAD, nested, hidden)
-
-
 def occurrences(root: cst.CSTNode, ctx: ProgramContext | None = None) -> list[Occurrence]:
     """Every variable-name occurrence under root (attribute names and keywords excluded;
     names bound only inside a comprehension are skipped)."""
     key = ("occurrences", id(root))
     if ctx is not None and key in ctx.cache:
         return ctx.cache[key]
-    walker = _Walker()
-    walker.walk(root, LOAD, False, frozenset())
+    found = name_occurrences(root)
     if ctx is not None:
-        ctx.cache[key] = walker.found
-    return walker.found
+        ctx.cache[key] = found
+    return found
 
 
 def function_occurrences(function: cst.FunctionDef, ctx: ProgramContext) -> list[Occurrence]:
@@ -236,7 +72,7 @@ def function_occurrences(function: cst.FunctionDef, ctx: ProgramContext) -> list
     its body (only defs/lambdas/classes inside the body count as nested)."""
     key = ("function_occurrences", id(function))
     if key not in ctx.cache:
-        params = [Occurrence(p.name.value, STORE, p.name, False) for p in _param_list(function.params)]
+        params = [Occurrence(p.name.value, STORE, p.name, False) for p in param_list(function.params)]
         ctx.cache[key] = params + occurrences(function.body, ctx)
     return ctx.cache[key]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Sequence
 
 import libcst as cst
@@ -102,8 +103,22 @@ def call(func: str | cst.BaseExpression, *args: cst.Arg | cst.BaseExpression) ->
     return cst.Call(func=func_node, args=arg_nodes)
 
 
-# A loop's head, as comprehension clauses: ("for", target, iter) or ("if", test).
-Clause = tuple
+@dataclasses.dataclass(frozen=True)
+class ForClause:
+    """`for target in iter` in a loop's head, as a comprehension clause."""
+
+    target: cst.BaseExpression
+    iter: cst.BaseExpression
+
+
+@dataclasses.dataclass(frozen=True)
+class IfClause:
+    """`if test` in a loop's head, as a comprehension clause."""
+
+    test: cst.BaseExpression
+
+
+Clause = ForClause | IfClause  # a loop's head is a sequence of these
 
 
 def comprehension(kind: type, elt: cst.BaseExpression, clauses: Sequence[Clause],
@@ -112,11 +127,11 @@ def comprehension(kind: type, elt: cst.BaseExpression, clauses: Sequence[Clause]
     fors: list[cst.CompFor] = []
     ifs: list[list[cst.CompIf]] = []
     for clause in clauses:
-        if clause[0] == "for":
-            fors.append(cst.CompFor(target=clean(clause[1]), iter=as_disjunction(clean(clause[2]))))
+        if isinstance(clause, ForClause):
+            fors.append(cst.CompFor(target=clean(clause.target), iter=as_disjunction(clean(clause.iter))))
             ifs.append([])
         else:
-            ifs[-1].append(cst.CompIf(test=as_disjunction(clean(clause[1]))))
+            ifs[-1].append(cst.CompIf(test=as_disjunction(clean(clause.test))))
     inner: cst.CompFor | None = None
     for comp_for, conditions in reversed(list(zip(fors, ifs))):
         inner = comp_for.with_changes(ifs=conditions, inner_for_in=inner)

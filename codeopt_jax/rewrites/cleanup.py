@@ -8,7 +8,8 @@ import libcst as cst
 
 from codeopt_jax.rewrites import analysis, build
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
-from codeopt_jax.rewrites.context import COMPREHENSION_TYPES, ProgramContext
+from codeopt_jax.rewrites.context import ProgramContext
+from codeopt_jax.syntax import COMPREHENSION_TYPES
 
 
 def _index_position(subscript: cst.Subscript) -> int | None:

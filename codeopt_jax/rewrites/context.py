@@ -15,10 +15,8 @@ from typing import Iterator
 
 import libcst as cst
 
-LOOP_TYPES = (cst.For, cst.While)
-SCOPE_TYPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
-COMPREHENSION_TYPES = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-BLOCK_TYPES = (cst.IndentedBlock, cst.Module)
+from codeopt_jax.scopes import LOAD, name_occurrences
+from codeopt_jax.syntax import BLOCK_TYPES
 
 
 class ProgramContext:
@@ -147,9 +145,7 @@ class ProgramContext:
     @functools.cached_property
     def bound_names(self) -> frozenset[str]:
         """Names the program binds anywhere: assignments, params, defs, imports, targets."""
-        from codeopt_jax.rewrites import analysis  # local import: analysis imports this module
-
-        return frozenset(o.name for o in analysis.occurrences(self.module) if o.kind != analysis.LOAD)
+        return frozenset(o.name for o in name_occurrences(self.module) if o.kind != LOAD)
 
     def builtin_usable(self, name: str) -> bool:
         """Whether a builtin name surely means the builtin (the program never rebinds it)."""
@@ -181,12 +177,10 @@ class ProgramContext:
 
     def imported_module(self, name: str) -> str | None:
         """The module a name refers to when it is bound only by a top-level `import`."""
-        from codeopt_jax.rewrites import analysis
-
         origin = self.module_imports.get(name)
         if origin is None:
             return None
-        bindings = [o for o in analysis.occurrences(self.module) if o.name == name and o.kind != analysis.LOAD]
+        bindings = [o for o in name_occurrences(self.module) if o.name == name and o.kind != LOAD]
         if len(bindings) != 1:
             return None
         return origin

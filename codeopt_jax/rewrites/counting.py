@@ -285,9 +285,9 @@ class CountingLoopToCounter(Rule):
 
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
         chain, init, d, k, (counter, imports) = found
-        if len(chain.clauses) == 1 and isinstance(k, cst.Name) and isinstance(chain.clauses[0][1], cst.Name) \
-                and chain.clauses[0][1].value == k.value:
-            source = build.clean(chain.clauses[0][2])
+        if len(chain.clauses) == 1 and isinstance(k, cst.Name) and isinstance(chain.clauses[0].target, cst.Name) \
+                and chain.clauses[0].target.value == k.value:
+            source = build.clean(chain.clauses[0].iter)
         else:
             source = build.comprehension(cst.GeneratorExp, k, chain.clauses)
         value = build.call("dict", build.call(counter, source))

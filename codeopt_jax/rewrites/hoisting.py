@@ -1,5 +1,7 @@
-"""Doing work once instead of repeatedly: loop-invariant hoisting, method / module
-attribute aliases before loops, and reuse of a repeated pure call."""
+"""Doing work once instead of repeatedly: hoisting, attribute aliases, reusing a repeated pure call.
+
+Loop-invariant hoisting, method / module attribute aliases before loops, and reuse of
+a repeated pure call."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import libcst as cst
 
 from codeopt_jax.rewrites import analysis, build
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
-from codeopt_jax.rewrites.context import COMPREHENSION_TYPES, ProgramContext
+from codeopt_jax.rewrites.context import ProgramContext
+from codeopt_jax.syntax import COMPREHENSION_TYPES
 from codeopt_jax.rewrites.repeat import (RepeatContext, insert_before, names_stable, occurrences_like,
                                          repeat_context, stable_in)
 

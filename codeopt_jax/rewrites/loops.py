@@ -31,13 +31,13 @@ def _empty_container(value: cst.CSTNode, kind: str, ctx: ProgramContext) -> bool
 
 
 def _has_filter(clauses) -> bool:
-    return any(clause[0] == "if" for clause in clauses)
+    return any(isinstance(clause, build.IfClause) for clause in clauses)
 
 
 def _is_target_echo(chain: LoopChain, element: cst.BaseExpression) -> bool:
     """The loop is `for x in it: ... x` with one clause, so the element is the item itself."""
     return len(chain.clauses) == 1 and isinstance(element, cst.Name) and \
-        isinstance(chain.clauses[0][1], cst.Name) and chain.clauses[0][1].value == element.value
+        isinstance(chain.clauses[0].target, cst.Name) and chain.clauses[0].target.value == element.value
 
 
 class _AppendLoopRule(Rule):
@@ -82,7 +82,7 @@ class _AppendLoopRule(Rule):
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
         chain, init, name, element = found
         if _is_target_echo(chain, element) and ctx.builtin_usable("list"):
-            value = build.call("list", chain.clauses[0][2])
+            value = build.call("list", chain.clauses[0].iter)
         else:
             value = build.comprehension(cst.ListComp, element, chain.clauses)
         return Edit(replace_loop(ctx, chain.loop, init, build.assign(name, value)))
@@ -130,7 +130,7 @@ class SetAddLoopToSetComp(Rule):
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
         chain, init, name, element = found
         if _is_target_echo(chain, element):
-            value = build.call("set", chain.clauses[0][2])
+            value = build.call("set", chain.clauses[0].iter)
         else:
             value = build.comprehension(cst.SetComp, element, chain.clauses)
         return Edit(replace_loop(ctx, chain.loop, init, build.assign(name, value)))

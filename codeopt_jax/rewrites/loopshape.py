@@ -1,7 +1,7 @@
 """The shape of loops that build one value: `for`/`if` headers around a small innermost body.
 
     result = []                 <- the initializer (found by `find_initializer`)
-    for x in xs:                <- clauses: ("for", x, xs), ("if", x > 0)
+    for x in xs:                <- clauses: ForClause(x, xs), IfClause(x > 0)
         if x > 0:
             result.append(x)    <- leaves: the innermost body, flattened
 
@@ -27,12 +27,13 @@ class LoopChain:
 
     @property
     def targets(self) -> list[str]:
-        return [n for clause in self.clauses if clause[0] == "for" for n in analysis.target_names(clause[1])]
+        return [n for clause in self.clauses if isinstance(clause, build.ForClause)
+                for n in analysis.target_names(clause.target)]
 
     def header_parts(self) -> list[cst.CSTNode]:
         parts: list[cst.CSTNode] = []
         for clause in self.clauses:
-            parts.extend(clause[1:])
+            parts.extend([clause.target, clause.iter] if isinstance(clause, build.ForClause) else [clause.test])
         return parts
 
 
@@ -57,14 +58,14 @@ def loop_chain(loop: cst.CSTNode) -> LoopChain | None:
     """The clauses and innermost body of a for loop (nested single-statement for/if headers)."""
     if not _plain_for(loop):
         return None
-    clauses: list[build.Clause] = [("for", loop.target, loop.iter)]
+    clauses: list[build.Clause] = [build.ForClause(loop.target, loop.iter)]
     body = flatten_body(loop.body)
     while len(body) == 1:
         inner = body[0]
         if _plain_for(inner):
-            clauses.append(("for", inner.target, inner.iter))
+            clauses.append(build.ForClause(inner.target, inner.iter))
         elif isinstance(inner, cst.If) and inner.orelse is None:
-            clauses.append(("if", inner.test))
+            clauses.append(build.IfClause(inner.test))
         else:
             break
         body = flatten_body(inner.body)

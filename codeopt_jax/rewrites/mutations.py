@@ -1,5 +1,7 @@
-"""Deliberately UNSAFE mutations: they usually break the program on purpose, so the test
-and differential signals have something to catch. Never label them anything but unsafe."""
+"""Deliberately UNSAFE mutations: rules that usually break the program, on purpose.
+
+They give the test and differential signals something to catch. Never label them
+anything but unsafe."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Reductions: accumulation and search loops -> sum / min / max / any / all / next,
-and list-vs-generator arguments of reducing builtins."""
+"""Reductions: accumulation and search loops -> sum / min / max / any / all / next.
+
+Also list-vs-generator arguments of reducing builtins."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ def _bool_constant(node: cst.CSTNode | None) -> bool | None:
 
 def _gen_or_iterable(chain_clauses, element: cst.BaseExpression) -> cst.BaseExpression:
     """The iterable itself for `for x in it` yielding x, else a generator expression."""
-    if len(chain_clauses) == 1 and isinstance(element, cst.Name) and isinstance(chain_clauses[0][1], cst.Name) \
-            and chain_clauses[0][1].value == element.value:
-        return build.clean(chain_clauses[0][2])
+    if len(chain_clauses) == 1 and isinstance(element, cst.Name) and isinstance(chain_clauses[0].target, cst.Name) \
+            and chain_clauses[0].target.value == element.value:
+        return build.clean(chain_clauses[0].iter)
     return build.comprehension(cst.GeneratorExp, element, chain_clauses)
 
 
@@ -194,9 +195,9 @@ class MinMaxLoopToBuiltin(Rule):
             if not ctx.builtin_usable(kind):
                 return None
         else:
-            if clauses[-1][0] != "if":
+            if not isinstance(clauses[-1], build.IfClause):
                 return None
-            test = clauses.pop()[1]
+            test = clauses.pop().test
             if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or) and not test.lpar \
                     and _is_none_check(test.left, best):
                 none_start, test = True, test.right
@@ -245,9 +246,9 @@ class MinMaxLoopToBuiltin(Rule):
 
 
 def _test_and_filters(chain: LoopChain) -> tuple[cst.BaseExpression, tuple] | None:
-    if chain.clauses[-1][0] != "if":
+    if not isinstance(chain.clauses[-1], build.IfClause):
         return None
-    return chain.clauses[-1][1], chain.clauses[:-1]
+    return chain.clauses[-1].test, chain.clauses[:-1]
 
 
 def _predicate_call(func: str, test: cst.BaseExpression, clauses, negate: bool) -> cst.Call:
@@ -318,7 +319,7 @@ class FlagLoopToAnyAll(Rule):
         chain = loop_chain(node)
         if chain is None or len(chain.leaves) != 2 or not isinstance(chain.leaves[1], cst.Break):
             return None
-        if sum(1 for c in chain.clauses if c[0] == "for") != 1:
+        if sum(isinstance(c, build.ForClause) for c in chain.clauses) != 1:
             return None
         setter = chain.leaves[0]
         if not (isinstance(setter, cst.Assign) and len(setter.targets) == 1
@@ -365,7 +366,7 @@ class SearchLoopToAny(Rule):
         chain = loop_chain(node)
         if chain is None or len(chain.leaves) < 2 or not isinstance(chain.leaves[-1], cst.Break):
             return None
-        if sum(1 for c in chain.clauses if c[0] == "for") != 1 or not ctx.builtin_usable("any"):
+        if sum(isinstance(c, build.ForClause) for c in chain.clauses) != 1 or not ctx.builtin_usable("any"):
             return None
         parts = _test_and_filters(chain)
         if parts is None:
@@ -407,14 +408,14 @@ class SearchLoopToNext(Rule):
         chain = loop_chain(node)
         if chain is None or len(chain.leaves) != 2 or not isinstance(chain.leaves[1], cst.Break):
             return None
-        if sum(1 for c in chain.clauses if c[0] == "for") != 1 or not ctx.builtin_usable("next"):
+        if sum(isinstance(c, build.ForClause) for c in chain.clauses) != 1 or not ctx.builtin_usable("next"):
             return None
         setter = chain.leaves[0]
         if not (isinstance(setter, cst.Assign) and len(setter.targets) == 1
                 and isinstance(setter.targets[0].target, cst.Name)):
             return None
         name = setter.targets[0].target.value
-        if chain.clauses[-1][0] != "if":
+        if not isinstance(chain.clauses[-1], build.IfClause):
             return None
         init = find_initializer(node, name, ctx)
         if init is None:

@@ -1,5 +1,6 @@
-"""The rule list (its order is the RL action space: append new rules, never reorder)
-and helpers to apply a rule by name or enumerate every legal (site, rule) action."""
+"""The rule registry: the ordered rule list, applying a rule by name, every legal (site, rule) action.
+
+The list's order is the RL action space: append new rules, never reorder."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ import dataclasses
 import libcst as cst
 
 from codeopt_jax.rewrites import analysis
-from codeopt_jax.rewrites.context import COMPREHENSION_TYPES, SCOPE_TYPES, ProgramContext
+from codeopt_jax.rewrites.context import ProgramContext
+from codeopt_jax.syntax import COMPREHENSION_TYPES, SCOPE_TYPES
 
 
 @dataclasses.dataclass(frozen=True)

@@ -129,9 +129,9 @@ class StringConcatLoopToJoin(Rule):
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
         chain, init, name, piece = found
         joiner = cst.Attribute(value=cst.SimpleString('""'), attr=cst.Name("join"))
-        if len(chain.clauses) == 1 and isinstance(piece, cst.Name) and isinstance(chain.clauses[0][1], cst.Name) \
-                and chain.clauses[0][1].value == piece.value:
-            joined = build.call(joiner, chain.clauses[0][2])
+        if len(chain.clauses) == 1 and isinstance(piece, cst.Name) and isinstance(chain.clauses[0].target, cst.Name) \
+                and chain.clauses[0].target.value == piece.value:
+            joined = build.call(joiner, chain.clauses[0].iter)
         else:
             joined = build.call(joiner, build.comprehension(cst.ListComp, piece, chain.clauses))
         if init is None:
@@ -184,7 +184,7 @@ class SeparatorConcatLoopToJoin(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         chain = loop_chain(node)
-        if chain is None or len(chain.leaves) != 2 or sum(c[0] == "for" for c in chain.clauses) != 1:
+        if chain is None or len(chain.leaves) != 2 or sum(isinstance(c, build.ForClause) for c in chain.clauses) != 1:
             return None
         guard, last = chain.leaves
         grown = added_to(last)

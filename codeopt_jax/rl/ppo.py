@@ -13,6 +13,7 @@ from codeopt_jax.rl import gae
 from codeopt_jax.rl.losses import ppo_loss
 from codeopt_jax.rl.train_state import TrainState, apply_gradients
 from codeopt_jax.rl.types import ApplyFn, PPOBatch, Rollout
+from codeopt_jax.validation import check_fields
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +46,8 @@ class PPOConfig:
     normalize_advantages: bool = True
 
     def __post_init__(self) -> None:
+        check_fields(self, positive=("clip_eps", "target_kl", "max_grad_norm", "learning_rate"),
+                     non_negative=("vf_coef", "ent_coef"), unit_interval=("gamma", "gae_lambda"))
         if self.epochs < 1 or self.num_minibatches < 1:
             raise ValueError(f"epochs and num_minibatches must be positive, got {self.epochs}, {self.num_minibatches}")
         if self.target_kl is not None and self.target_kl <= 0:

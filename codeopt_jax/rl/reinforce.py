@@ -13,6 +13,7 @@ from codeopt_jax.rl import gae
 from codeopt_jax.rl.losses import BASELINES, reinforce_loss
 from codeopt_jax.rl.train_state import TrainState, apply_gradients
 from codeopt_jax.rl.types import ApplyFn, ReinforceBatch, Rollout
+from codeopt_jax.validation import check_fields
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +38,8 @@ class ReinforceConfig:
     learning_rate: float = 3e-4
 
     def __post_init__(self) -> None:
+        check_fields(self, positive=("max_grad_norm", "learning_rate"), non_negative=("vf_coef", "ent_coef"),
+                     unit_interval=("gamma",))
         if self.baseline not in BASELINES:
             raise ValueError(f"baseline must be one of {BASELINES}, got {self.baseline!r}")
         if self.num_gradient_steps < 1:

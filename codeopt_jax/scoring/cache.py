@@ -1,25 +1,17 @@
 """Score cache keyed by a normalized form of the code plus the problem and options.
 
-The normal form is the AST dump without positions, so formatting and comments do not
+The normal form (`program.normalized_code`) is the AST dump without positions, so formatting and comments do not
 matter: a candidate that differs from a scored one only in layout is never run again.
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import hashlib
 import json
 
+from codeopt_jax.program import normalized_code
 from codeopt_jax.scoring.records import ScoreOptions, ScoreRecord
-
-
-def normalized_code(source: str) -> str:
-    """The AST dump of the source (layout and comments dropped), or the raw text if it does not parse."""
-    try:
-        return ast.dump(ast.parse(source), annotate_fields=False, include_attributes=False)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return "raw:" + source
 
 
 def cache_key(problem_source: str, candidate: str, options: ScoreOptions) -> str:

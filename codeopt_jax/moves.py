@@ -1,8 +1,8 @@
-"""Host-side program transitions: view a program (tokens + mask), apply one action.
+"""Moves on programs, host-side: view a program (tokens + mask), apply one action, list neighbours, roll out.
 
 Plain functions over source strings and numpy arrays, picklable, with no JAX: the
 environment runs them in a `spawn` process pool (or in-process), and the search
-baselines call them directly. Rewrites never execute candidate code, so they are
+baselines and the reward-model data builder call them directly. Rewrites never execute candidate code, so they are
 safe outside the scoring sandbox.
 """
 
@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from codeopt_jax import tokens
+from codeopt_jax import actions, tokens
 from codeopt_jax.program import ProgramError, parse_program
 from codeopt_jax.rewrites import ALL_RULES, RewriteError, apply_rewrite, legal_actions
 from codeopt_jax.rewrites.base import Safety
@@ -57,25 +57,32 @@ def view_program(source: str, max_len: int, allowed: np.ndarray) -> ProgramView:
     """Tokenizes a program and computes its action mask restricted to `allowed` rules."""
     module = parse_program(source)
     tokenized = tokens.tokenize(module, max_len)
-    mask = tokens.action_mask(module, tokenized, ALL_RULES) & allowed[None, :]
-    flat = tokens.flat_action_mask(mask)
+    mask = actions.action_mask(module, tokenized, ALL_RULES) & allowed[None, :]
+    flat = actions.flat_action_mask(mask)
     return ProgramView(source=source, tokens=tokenized.tokens, depth=tokenized.depth,
                        parent=tokenized.parent, valid=tokenized.valid, node_id=tokenized.node_id,
                        action_mask=flat, num_rewrites=int(mask.sum()), truncated=tokenized.truncated)
 
 
-def decode(view: ProgramView, action: int) -> tuple[int, int] | None:
-    """(node id, rule index) of an action on this view; None for STOP.
+@dataclasses.dataclass(frozen=True)
+class Site:
+    """Where a rewrite action applies: rule `rule_index` at node `node_id` of the program."""
+
+    node_id: int
+    rule_index: int
+
+
+def decode(view: ProgramView, action: int) -> Site | None:
+    """The site of an action on this view; None for STOP.
 
     Raises ValueError for an action the view's mask forbids."""
     if not 0 <= action < view.action_mask.shape[0] or not view.action_mask[action]:
         raise ValueError(f"illegal action {action} (the action mask forbids it)")
     max_len = view.tokens.shape[0]
-    decoded = tokens.decode_action(action, max_len, len(ALL_RULES))
-    if decoded == "stop":
+    decoded = actions.decode_action(action, max_len, len(ALL_RULES))
+    if decoded.stop:
         return None
-    position, rule_index = decoded
-    return int(view.node_id[position]), rule_index
+    return Site(node_id=int(view.node_id[decoded.position]), rule_index=decoded.rule_index)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -117,3 +124,24 @@ def neighbours(source: str, allowed: np.ndarray) -> list[tuple[str, str]]:
         except (RewriteError, ProgramError):
             continue
     return result
+
+
+def random_rollout(source: str, depth: int, allowed: np.ndarray,
+                   rng: np.random.Generator) -> tuple[str, tuple[str, ...]]:
+    """Up to `depth` random legal rewrites of source: (new source, ("rule@node", ...)).
+
+    Each step picks uniformly among the allowed legal actions; the rollout stops early
+    when none applies or a rewrite fails."""
+    moves_made: tuple[str, ...] = ()
+    for _ in range(depth):
+        moves = [(node_id, rule_index) for node_id, rule_index in legal_actions(parse_program(source))
+                 if allowed[rule_index]]
+        if not moves:
+            break
+        node_id, rule_index = moves[int(rng.integers(len(moves)))]
+        try:
+            source = rewrite(source, node_id, rule_index)
+        except (RewriteError, ProgramError):
+            break
+        moves_made += (f"{ALL_RULES[rule_index].name}@{node_id}",)
+    return source, moves_made
