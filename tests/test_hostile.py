@@ -92,7 +92,11 @@ def test_sandbox_refusals_name_the_operation(hostile_records):
 
 def test_pool_keeps_serving_after_hostile_batch(hostile_service, hostile_records, tiny_problem):
     stats = hostile_service.pool.stats
-    assert stats.timeouts >= 6 and stats.workers_replaced >= 8
+    # The pool's counters agree with the records (no wall-clock threshold: which candidates time
+    # out is decided by what they do, and each of those records says so).
+    killed = sum(r.status in (records.TIMEOUT, records.CRASH) for r in hostile_records.values())
+    assert killed >= 6 and stats.timeouts + stats.crashes == killed
+    assert stats.workers_replaced >= killed
     after = hostile_service.score_many([(tiny_problem, tiny_problem.program)] * 1 +
                                        [(tiny_problem, tiny_problem.reference_program)], OPTIONS)
     assert all(r.valid for r in after)

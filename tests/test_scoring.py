@@ -80,8 +80,9 @@ def test_timing_reports_speedup_with_spread(service, tiny_problem):
                            ScoreOptions(timing=True, timing_rounds=5))
     assert record.valid and record.timing_loops >= 1
     assert record.speedup_low <= record.speedup <= record.speedup_high
-    assert record.speedup > 1.0  # sum() over a Python loop is several times faster
-    assert record.time_original > record.time_candidate > 0
+    assert record.speedup > 1.0  # sum() over a Python loop is several times faster (a ratio, not a time)
+    assert record.time_original is not None and record.time_candidate is not None
+    assert record.timing_rounds >= 5 and record.speedup_cold is not None
     assert record.speedup_cv >= 0
 
 

@@ -74,16 +74,14 @@ def test_an_honest_pair_measures_with_both_sides_idle_in_turn(tiny_problem):
     assert fields["speedup_low"] <= fields["speedup"] <= fields["speedup_high"]
 
 
-def _paired(time_candidate: float, time_original: float = 0.004) -> measure.PairedTiming:
-    return measure.summarize_pairs([time_original] * 3, [time_candidate] * 3, 1, time_original, time_candidate)
-
-
 def test_cold_pass_check_flags_state_carried_between_passes():
     pair = timing.TimingPair()
+    # Arguments: CPU seconds of the original's and the candidate's first pass, then of their later passes.
     with pytest.raises(timing._Abort, match="state carried"):
-        pair._check_cold(0.004, 0.004, _paired(time_candidate=0.0001))  # cold 4 ms, then 0.1 ms a pass
-    pair._check_cold(0.004, 0.0012, _paired(time_candidate=0.001))  # an ordinary first-pass cost
-    pair._check_cold(0.004, 0.0005, _paired(time_candidate=0.0001))  # 5x, but only 0.4 ms: too small to tell
+        pair._check_cold(0.004, 0.004, 0.004, 0.0001)  # cold 4 ms, then 0.1 ms a pass
+    pair._check_cold(0.004, 0.0012, 0.004, 0.001)  # an ordinary first-pass cost
+    pair._check_cold(0.004, 0.0005, 0.004, 0.0001)  # 5x, but only 0.4 ms: too small to tell
+    pair._check_cold(0.04, 0.04, 0.004, 0.004)  # both sides' first passes slow alike
 
 
 @pytest.mark.parametrize("a,b", [

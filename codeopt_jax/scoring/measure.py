@@ -6,9 +6,9 @@ tuples are fresh copies made before the clock starts. So no cache, global, class
 function attribute, or `lru_cache` carries over from one pass to the next, and the
 program's namespace holds nothing of the harness.
 
-`CLOCK` is bound when this module is imported, before any untrusted code is loaded, so a
-program that patches `time.perf_counter` (or `time`, `timeit`, builtins) changes nothing
-the harness reads.
+`CLOCK` (wall) and `CPU_CLOCK` (this process's CPU time) are bound when this module is
+imported, before any untrusted code is loaded, so a program that patches `time.perf_counter`
+(or `time`, `timeit`, builtins) changes nothing the harness reads.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import time
 from typing import Any, Callable, Sequence
 
 CLOCK: Callable[[], float] = time.perf_counter
+CPU_CLOCK: Callable[[], float] = time.process_time  # this process's CPU seconds: blind to preemption
 Calls = Sequence[tuple]
 PROGRAM_MODULE_NAME = "program"
 
@@ -76,9 +77,10 @@ def load_function(code, entry_point: str) -> Callable:
 
 @dataclasses.dataclass(frozen=True)
 class TimedPasses:
-    """`loops` fresh-state passes: total seconds, and the outputs of the first and last pass."""
+    """`loops` fresh-state passes: total wall and CPU seconds, and the outputs of the first and last pass."""
 
     seconds: float
+    cpu_seconds: float
     first_outputs: list[Any]
     last_outputs: list[Any]
 
@@ -89,6 +91,7 @@ def timed_passes(code, entry_point: str, copies: list[list[tuple]]) -> TimedPass
     `copies[k]` holds the argument tuples of pass k (from `fresh_copies`). Exceptions
     from the program propagate to the caller."""
     outputs: list[list[Any]] = []
+    cpu_start = CPU_CLOCK()
     start = CLOCK()
     for calls in copies:
         namespace = fresh_namespace()
@@ -96,7 +99,8 @@ def timed_passes(code, entry_point: str, copies: list[list[tuple]]) -> TimedPass
         function = namespace[entry_point]
         outputs.append([function(*args) for args in calls])
     seconds = CLOCK() - start
-    return TimedPasses(seconds=seconds, first_outputs=outputs[0], last_outputs=outputs[-1])
+    cpu_seconds = CPU_CLOCK() - cpu_start
+    return TimedPasses(seconds=seconds, cpu_seconds=cpu_seconds, first_outputs=outputs[0], last_outputs=outputs[-1])
 
 
 def calibrate_loops(seconds_per_pass: float, min_seconds: float, max_loops: int = 1000) -> int:

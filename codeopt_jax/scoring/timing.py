@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import select
+import statistics
 import time
 from typing import Any
 
@@ -51,6 +52,10 @@ class _Abort(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and value >= 0
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -220,10 +225,10 @@ class TimingPair:
             if role == ORIGINAL:
                 raise _Abort(records.EXCEPTION, f"the original failed while timed: {abort.detail}") from None
             raise
-        probe, digest = reply.get("probe"), reply.get("digest")
-        if not isinstance(probe, (int, float)) or not isinstance(digest, str) or probe != probe:
+        probe, probe_cpu, digest = reply.get("probe"), reply.get("probe_cpu"), reply.get("digest")
+        if not (_is_time(probe) and _is_time(probe_cpu) and isinstance(digest, str)):
             raise _Abort(records.CRASH, f"the {role} timing worker sent a malformed answer")
-        return {"probe": max(float(probe), 1e-9), "digest": digest}
+        return {"probe": max(float(probe), 1e-9), "probe_cpu": max(float(probe_cpu), 1e-9), "digest": digest}
 
     def _measure(self, problem: dict[str, Any], candidate: str, min_rounds: int, max_rounds: int,
                  target_interval: float, min_seconds: float) -> dict[str, Any]:
@@ -235,27 +240,31 @@ class TimingPair:
                  for role, side in ((ORIGINAL, original), (CANDIDATE, cand))}
         budget = 5.0 + 4.0 * max(loops[ORIGINAL] * original["probe"], loops[CANDIDATE] * cand["probe"])
         per_pass: dict[str, list[float]] = {ORIGINAL: [], CANDIDATE: []}
+        cpu_per_pass: dict[str, list[float]] = {ORIGINAL: [], CANDIDATE: []}
         for index in range(max_rounds):
             order = (ORIGINAL, CANDIDATE) if index % 2 == 0 else (CANDIDATE, ORIGINAL)
             verify = index == 0 or index + 1 >= min_rounds  # the first round, and every one that may be last
             for role in order:
-                seconds = self._timed(role, loops[role], budget, original["digest"] if verify else None)
+                seconds, cpu_seconds = self._timed(role, loops[role], budget,
+                                                   original["digest"] if verify else None)
                 per_pass[role].append(seconds / loops[role])
+                cpu_per_pass[role].append(cpu_seconds / loops[role])
             ratios = [o / c for o, c in zip(per_pass[ORIGINAL], per_pass[CANDIDATE])]
             if index + 1 >= min_rounds and measure.median_interval(ratios) <= target_interval:
                 break
         result = measure.summarize_pairs(per_pass[ORIGINAL], per_pass[CANDIDATE], loops[CANDIDATE],
                                          original["probe"], cand["probe"])
-        self._check_cold(original["probe"], cand["probe"], result)
+        self._check_cold(original["probe_cpu"], cand["probe_cpu"], statistics.median(cpu_per_pass[ORIGINAL]),
+                         statistics.median(cpu_per_pass[CANDIDATE]))
         return {"status": records.OK, "speedup": result.speedup, "speedup_low": result.speedup_low,
                 "speedup_high": result.speedup_high, "speedup_cv": result.speedup_cv,
                 "speedup_cold": result.speedup_cold, "time_original": result.time_original,
                 "time_candidate": result.time_candidate, "timing_loops": result.loops,
                 "timing_rounds": result.rounds}
 
-    def _timed(self, role: str, loops: int, budget: float, expected_digest: str | None) -> float:
-        """Seconds of one measurement of `loops` passes on `role`, after every check; with an
-        `expected_digest`, the outputs of its first and last pass must hash to it."""
+    def _timed(self, role: str, loops: int, budget: float, expected_digest: str | None) -> tuple[float, float]:
+        """Wall and CPU seconds of one measurement of `loops` passes on `role`, after every check;
+        with an `expected_digest`, the outputs of its first and last pass must hash to it."""
         other = CANDIDATE if role == ORIGINAL else ORIGINAL
         other_pid = self._worker(other).process.pid
         self._worker(role)
@@ -274,8 +283,8 @@ class TimingPair:
             self._discard(role)
             raise _Abort(records.VOIDED, f"while timed, the {role} altered its interpreter: "
                          + "; ".join(str(v) for v in violations)[:1000])
-        seconds = reply.get("seconds")
-        if not isinstance(seconds, (int, float)) or not seconds > 0:
+        seconds, cpu_seconds = reply.get("seconds"), reply.get("cpu_seconds")
+        if not (_is_time(seconds) and seconds > 0 and _is_time(cpu_seconds)):
             raise _Abort(records.CRASH, f"the {role} timing worker sent a malformed answer")
         if expected_digest is not None and reply.get("digests") != [expected_digest, expected_digest]:
             raise _Abort(records.VOIDED, f"while timed, the {role} returned outputs that differ from the "
@@ -284,15 +293,18 @@ class TimingPair:
             self._discard(other)
             raise _Abort(records.VOIDED, f"the {other} process used {idle_used * 1e3:.1f} ms of CPU while the "
                          f"{role} was timed (something kept running)")
-        return float(seconds)
+        return float(seconds), float(cpu_seconds)
 
-    def _check_cold(self, cold_original: float, cold_candidate: float, result: measure.PairedTiming) -> None:
-        warm_original = cold_original / max(result.time_original, 1e-9)
-        warm_candidate = cold_candidate / max(result.time_candidate, 1e-9)
+    def _check_cold(self, cold_original: float, cold_candidate: float, steady_original: float,
+                    steady_candidate: float) -> None:
+        """Voids a candidate whose first pass cost far more CPU than its later ones, beyond what the
+        original shows. CPU seconds, not wall: a pass that was merely preempted is not cold."""
+        warm_original = cold_original / max(steady_original, 1e-9)
+        warm_candidate = cold_candidate / max(steady_candidate, 1e-9)
         if (warm_candidate > _COLD_RATIO * max(1.0, warm_original)
-                and cold_candidate - result.time_candidate > _COLD_EXCESS_SECONDS):
-            raise _Abort(records.VOIDED, f"the candidate's first timed pass took {cold_candidate * 1e3:.2f} ms "
-                         f"and its later passes {result.time_candidate * 1e3:.2f} ms each (the original: "
+                and cold_candidate - steady_candidate > _COLD_EXCESS_SECONDS):
+            raise _Abort(records.VOIDED, f"the candidate's first timed pass took {cold_candidate * 1e3:.2f} ms of CPU "
+                         f"and its later passes {steady_candidate * 1e3:.2f} ms each (the original: "
                          f"{warm_original:.1f}x): state carried from one pass to the next")
 
     def _finish(self, fields: dict[str, Any]) -> dict[str, Any]:

@@ -13,10 +13,11 @@ Jobs (JSON):
 Timing jobs, for a worker the pool uses as one side of a timing pair (`timing.py`):
   {"kind": "timing_load", "problem": {...}, "program": SOURCE, "probe_budget": S, "warm_up": BOOL}
                                                      -> {"kind": "timing_loaded", "probe": SECONDS,
-                                                         "digest": HASH} or a "timing_failed" message
+                                                         "probe_cpu": CPU_SECONDS, "digest": HASH}
+                                                        or a "timing_failed" message
   {"kind": "timing_pass", "loops": K, "verify": BOOL}
                                                      -> {"kind": "timing_passed", "seconds": SECONDS,
-                                                         "digests": [FIRST, LAST] (if verify, else []),
+                                                         "cpu_seconds": CPU_SECONDS, "digests": [FIRST, LAST] (if verify, else []),
                                                          "violations": [...]}
 A timing worker never holds the problem's expected outputs or its reference: it executes the
 harness only to build the workload's arguments, then drops it.
@@ -362,7 +363,7 @@ class Timer:
         except BaseException as exc:
             raise _Failure(records.VOIDED, f"the first timed pass raised {type(exc).__name__}: {exc}") from None
         self.side = side
-        return {"kind": "timing_loaded", "probe": probe.seconds,
+        return {"kind": "timing_loaded", "probe": probe.seconds, "probe_cpu": probe.cpu_seconds,
                 "digest": checks.output_digest(probe.first_outputs)}
 
     def run_pass(self, loops: int, verify: bool) -> dict[str, Any]:
@@ -375,13 +376,13 @@ class Timer:
             raise
         except BaseException as exc:
             raise _Failure(records.VOIDED, f"a timed pass raised {type(exc).__name__}: {exc}") from None
-        seconds = passes.seconds
+        seconds, cpu_seconds = passes.seconds, passes.cpu_seconds
         digests = []
         if verify:
             digests = [checks.output_digest(passes.first_outputs), checks.output_digest(passes.last_outputs)]
         del passes
         violations = self.worker.integrity.quick_violations()
-        return {"kind": "timing_passed", "seconds": seconds,
+        return {"kind": "timing_passed", "seconds": seconds, "cpu_seconds": cpu_seconds,
                 "digests": digests, "violations": violations}
 
 
