@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Callable
+from typing import Any
 
 from codeopt_jax.scoring import protocol, records
 
@@ -145,14 +145,6 @@ class WorkerProcess:
         return records.CRASH, f"worker exited with code {code} during {self.phase}"
 
 
-def _set_affinity(pid: int, cores: set[int] | None) -> None:
-    """Pins a process to `cores` (all allowed cores when None) where the OS allows it."""
-    try:
-        os.sched_setaffinity(pid, cores if cores is not None else os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        pass
-
-
 @dataclasses.dataclass
 class PoolStats:
     jobs: int = 0
@@ -171,17 +163,13 @@ class WorkerPool:
         self.limits = limits
         self.stats = PoolStats()
         self._closed = True
-        self._affinity: set[int] | None = None
-        self._on_result: Callable[[int, dict[str, Any]], None] | None = None
         self._workers = [self._start() for _ in range(num_workers)]
         self._closed = False
         self._failed_starts = 0
 
     def _start(self) -> WorkerProcess:
         self.stats.workers_started += 1
-        worker = WorkerProcess(self.limits)
-        _set_affinity(worker.process.pid, self._affinity)
-        return worker
+        return WorkerProcess(self.limits)
 
     def _replace(self, worker: WorkerProcess) -> None:
         if not worker.ready:
@@ -212,23 +200,13 @@ class WorkerPool:
         finally:
             os.set_blocking(worker.result_fd, False)
 
-    def set_affinity(self, cores: set[int] | None) -> None:
-        """Keeps the workers (and those started later) on `cores`; None allows every core."""
-        self._affinity = cores
-        for worker in self._workers:
-            _set_affinity(worker.process.pid, cores)
-
-    def run(self, jobs: list[dict[str, Any]], wait_ready: bool = False,
-            on_result: Callable[[int, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    def run(self, jobs: list[dict[str, Any]], wait_ready: bool = False) -> list[dict[str, Any]]:
         """Runs evaluate jobs; returns one fields dict per job, in order.
 
-        `on_result(index, fields)` is called as each job finishes (e.g. to start its timing
-        while the other jobs run). Never raises for anything a job does; raises RuntimeError
-        only when workers cannot start at all. With `wait_ready`, also waits for replacement
-        workers."""
+        Never raises for anything a job does; raises RuntimeError only when workers
+        cannot start at all. With `wait_ready`, also waits for replacement workers."""
         if self._closed:
             raise RuntimeError("the worker pool is closed")
-        self._on_result = on_result
         results: list[dict[str, Any] | None] = [None] * len(jobs)
         pending = list(range(len(jobs)))
         pending.reverse()
@@ -259,11 +237,6 @@ class WorkerPool:
         self.stats.jobs += len(jobs)
         return [r if r is not None else {"status": records.CRASH, "detail": "lost job"} for r in results]
 
-    def _report(self, index: int, fields: dict[str, Any], results: list) -> None:
-        results[index] = fields
-        if self._on_result is not None:
-            self._on_result(index, fields)
-
     def _handle_output(self, worker: WorkerProcess, results: list) -> None:
         messages = worker.read()
         if messages is None:
@@ -283,8 +256,8 @@ class WorkerPool:
                 worker.deadline = time.monotonic() + min(float(budget), self.limits.max_phase_seconds)
             elif kind == "result" and worker.job_index is not None:
                 fields = message.get("fields")
-                self._report(worker.job_index, fields if isinstance(fields, dict) else {
-                    "status": records.CRASH, "detail": "worker sent a malformed result"}, results)
+                results[worker.job_index] = fields if isinstance(fields, dict) else {
+                    "status": records.CRASH, "detail": "worker sent a malformed result"}
                 worker.job_index = None
                 worker.phase = "idle"
                 worker.jobs_done += 1
@@ -301,9 +274,9 @@ class WorkerPool:
         if worker.job_index is not None:
             self.stats.timeouts += 1
             elapsed = time.monotonic() - worker.started_job
-            self._report(worker.job_index, {
+            results[worker.job_index] = {
                 "status": records.TIMEOUT,
-                "detail": f"no answer within the {worker.phase} deadline ({elapsed:.1f} s); worker killed"}, results)
+                "detail": f"no answer within the {worker.phase} deadline ({elapsed:.1f} s); worker killed"}
         self._replace(worker)
 
     def _finish_dead(self, worker: WorkerProcess, results: list, detail: str | None = None) -> None:
@@ -312,7 +285,7 @@ class WorkerPool:
             status, description = records.CRASH, detail
             if description is None:
                 status, description = worker.exit_description()
-            self._report(worker.job_index, {"status": status, "detail": description}, results)
+            results[worker.job_index] = {"status": status, "detail": description}
         self._replace(worker)
 
     def close(self) -> None:
