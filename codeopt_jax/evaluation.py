@@ -345,8 +345,16 @@ def evaluate(agent: Agent, problems: Sequence[Problem], service: ScoringService,
     return EvaluationReport(
         config={**dataclasses.asdict(config), "reward": dataclasses.asdict(reward),
                 "max_depth": config.max_depth or agent.config.env.max_steps},
-        agent={"workdir": agent.workdir, "iteration": agent.iteration},
+        agent={"workdir": shown_path(agent.workdir), "iteration": agent.iteration},
         methods=methods, summary=summary, problems=tuple(rows), seconds=time.time() - start)
+
+
+def shown_path(path: str) -> str:
+    """`path` relative to the working directory when it lies below it (reports name no machine paths)."""
+    try:
+        return str(pathlib.Path(path).resolve().relative_to(pathlib.Path.cwd().resolve()))
+    except ValueError:
+        return path
 
 
 # -- markdown -------------------------------------------------------------------
