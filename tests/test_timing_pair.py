@@ -80,7 +80,7 @@ def test_cold_pass_check_flags_state_carried_between_passes():
     with pytest.raises(timing._Abort, match="state carried"):
         pair._check_cold(0.004, 0.004, 0.004, 0.0001)  # cold 4 ms, then 0.1 ms a pass
     pair._check_cold(0.004, 0.0012, 0.004, 0.001)  # an ordinary first-pass cost
-    pair._check_cold(0.004, 0.0005, 0.004, 0.0001)  # 5x, but only 0.4 ms: too small to tell
+    pair._check_cold(0.004, 0.0004, 0.004, 0.00005)  # 8x, but only 0.35 ms: too small to tell
     pair._check_cold(0.04, 0.04, 0.004, 0.004)  # both sides' first passes slow alike
 
 

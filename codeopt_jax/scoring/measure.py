@@ -6,7 +6,8 @@ tuples are fresh copies made before the clock starts. So no cache, global, class
 function attribute, or `lru_cache` carries over from one pass to the next, and the
 program's namespace holds nothing of the harness.
 
-`CLOCK` (wall) and `CPU_CLOCK` (this process's CPU time) are bound when this module is
+`CLOCK` (wall) and `CPU_CLOCK` (the worker thread's CPU time; the process-wide CPU clock
+is only tick-grained once the sandbox sets RLIMIT_CPU) are bound when this module is
 imported, before any untrusted code is loaded, so a program that patches `time.perf_counter`
 (or `time`, `timeit`, builtins) changes nothing the harness reads.
 """
@@ -24,7 +25,7 @@ import time
 from typing import Any, Callable, Sequence
 
 CLOCK: Callable[[], float] = time.perf_counter
-CPU_CLOCK: Callable[[], float] = time.process_time  # this process's CPU seconds: blind to preemption
+CPU_CLOCK: Callable[[], float] = time.thread_time  # this thread's CPU seconds: blind to preemption
 Calls = Sequence[tuple]
 PROGRAM_MODULE_NAME = "program"
 

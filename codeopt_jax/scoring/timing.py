@@ -17,9 +17,9 @@ After each pass the parent checks that
   * the idle side used no CPU while the other side was timed (a thread or a forged early
     answer that keeps working would steal the measured side's core);
 and at the end that the candidate's first (cold) pass is not far slower than its later ones
-beyond what the original shows (state carried from pass to pass; an untimed pass of the
-original in the candidate's process, before the candidate loads, absorbs the process's own
-first-pass costs), and that no module of the interpreter was altered. Any failure voids the record with status `voided` and a detail.
+beyond what the original shows (state carried from pass to pass; on both sides an untimed
+pass of the original, before the side's program loads, absorbs the process's own first-pass
+costs), and that no module of the interpreter was altered. Any failure voids the record with status `voided` and a detail.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ _IDLE_CPU_SECONDS = 0.002
 # A candidate whose cold pass is this many times slower than its warm passes (relative to the
 # original's own cold/warm ratio) and at least `_COLD_EXCESS_SECONDS` slower carried state.
 _COLD_RATIO = 5.0
-_COLD_EXCESS_SECONDS = 0.002
+_COLD_EXCESS_SECONDS = 0.0005
 
 
 class _Abort(Exception):
@@ -218,7 +218,7 @@ class TimingPair:
 
     def _load(self, role: str, problem: dict[str, Any], program: str, probe_budget: float) -> dict[str, Any]:
         message = {"kind": "timing_load", "problem": problem, "program": program,
-                   "probe_budget": probe_budget, "warm_up": role == CANDIDATE}
+                   "probe_budget": probe_budget, "warm_up": True}
         try:
             reply = self._exchange(role, message, "timing_loaded", _LOAD_SECONDS + probe_budget)
         except _Abort as abort:

@@ -334,11 +334,10 @@ class Timer:
         self.side: TimingSide | None = None
 
     def load(self, problem: dict[str, Any], program: str, probe_budget: float, warm_up: bool) -> dict[str, Any]:
-        """Loads `program` and times its first (cold) pass. With `warm_up` (the candidate's side),
-        one untimed pass of the problem's original program runs first, before the candidate's
-        code is loaded, so costs of a process's first pass over this workload (cold caches, a
-        growing heap) do not count as the candidate's: its cold pass is then cold only in what
-        the candidate itself keeps."""
+        """Loads `program` and times its first (cold) pass. With `warm_up`, one untimed pass of the
+        problem's original program runs first, before `program` is loaded, so the costs of a
+        process's first pass over this workload (cold caches, a growing heap) count for neither
+        side: a candidate's cold pass is then cold only in what the candidate itself keeps."""
         self.side = None
         key = problem["name"] + ":" + hashlib.sha1(problem["source"].encode()).hexdigest()
         if key not in self.workloads:
