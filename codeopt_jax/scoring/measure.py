@@ -95,9 +95,7 @@ def timed_passes(code, entry_point: str, copies: list[list[tuple]]) -> TimedPass
     cpu_start = CPU_CLOCK()
     start = CLOCK()
     for calls in copies:
-        namespace = fresh_namespace()
-        exec(code, namespace)
-        function = namespace[entry_point]
+        function = load_function(code, entry_point)
         outputs.append([function(*args) for args in calls])
     seconds = CLOCK() - start
     cpu_seconds = CPU_CLOCK() - cpu_start
@@ -191,7 +189,7 @@ class OpcodeCounter:
         previous = sys.gettrace()
         sys.settrace(self._global)
         try:
-            namespace = fresh_namespace()
+            namespace = fresh_namespace()  # inline, not load_function: its frame would be counted
             exec(code, namespace)
             function = namespace[entry_point]
             for args in copies:

@@ -93,8 +93,8 @@ def timing_cores(count: int) -> list[int | None]:
 
 def _pin(pid: int, core: int | None) -> None:
     """Both sides of a pair run on one core, where the OS allows pinning, so a difference
-    between cores never enters the ratio (the scoring service keeps the evaluating workers
-    off the timing cores while it times, where cores are left)."""
+    between cores never enters the ratio (the scoring service times only after its pool's
+    evaluations have finished, so no evaluation competes with a measurement)."""
     try:
         if core is not None:
             os.sched_setaffinity(pid, {core})
