@@ -1,6 +1,6 @@
 """Optimizing a user's own function: the agent proposes, a greedy search improves, validation decides.
 
-  problem = build_user_problem("shop.py", "order_total", "test_shop.py")
+  problem = build_user_problem("shop.py", "order_total", "test_shop.py", "workload.py").problem
   with ScoringService(2) as service:
       result = optimize(problem, load_agent(workdir), service, OptimizeConfig(budget=64))
   print(result.diff())
@@ -8,9 +8,10 @@
 Within a budget of scorings (uncached candidate runs): the
 agent's greedy episode and up to k sampled ones, then hill climbing over the same
 rewrites from the best program found so far, with Φ always measured against the
-user's original. The returned program is the highest-Φ candidate whose final
-measurement passes the tests and matches the original on every workload call; if
-none does, the original itself. Programs longer than the agent's token window are
+user's original. The returned program is, among the best-Φ candidates whose final
+measurement passes the tests and matches the original on every workload call and edge
+case, the one the final paired timing finds fastest, and only when it is faster beyond
+the timing noise; otherwise the original itself, with the reason. Programs longer than the agent's token window are
 truncated for the agent only; the search sees the whole file.
 """
 
@@ -105,6 +106,8 @@ class OptimizeResult:
                          f"(found by {self.selection.candidate.origin})")
         else:
             lines.append(f"{name}: no valid improvement found; the original is returned unchanged")
+            if self.selection.reason:
+                lines.append(f"why: {self.selection.reason}")
         lines.append(f"validation: tests {record.tests_passed}/{record.tests_total} passed, "
                      f"outputs {'match' if record.differential == MATCH else record.differential} "
                      f"the original on the workload")
@@ -140,6 +143,7 @@ class OptimizeResult:
             "agent": self.agent,
             "candidates": [{"origin": c.origin, "phi": c.phi, "rewrites": list(c.rules)} for c in self.candidates],
             "rejected": [{"origin": r.origin, "reason": r.reason} for r in self.selection.rejected],
+            "unchanged_reason": self.selection.reason,
             "notes": list(self.notes),
             "original_source": self.problem.program,
             "optimized_source": self.source,
@@ -227,7 +231,8 @@ def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
             candidates.append(improved)
     scorings = service.scorings - first
     log("final validation and paired timing")
-    selection = select_valid(problem, candidates, FinalMeasurer(service, final_options(config.timing_rounds)))
+    selection = select_valid(problem, candidates, FinalMeasurer(service, final_options(config.timing_rounds)),
+                             require_faster=True)
     agent_info = {"workdir": agent.workdir, "iteration": agent.iteration} if agent is not None else None
     return OptimizeResult(problem=problem, selection=selection, original_record=original,
                           candidates=tuple(candidates), scorings=scorings, config=config, agent=agent_info,

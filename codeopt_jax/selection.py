@@ -11,6 +11,7 @@ original (Φ 0) when none passes. Used by evaluation and by optimizing a user's 
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Iterable
 
 from codeopt_jax.corpus import Problem
@@ -62,6 +63,7 @@ class Selection:
     record: ScoreRecord
     changed: bool
     rejected: tuple[Rejection, ...] = ()
+    reason: str = ""  # why the original came back, when a faster candidate was required and none was
 
     @property
     def fell_back(self) -> bool:
@@ -82,10 +84,22 @@ class FinalMeasurer:
         return self._memo[key]
 
 
+def speedup_lower_bound(record: ScoreRecord) -> float:
+    """Lower end of the ~95% interval of the median paired speedup (1.57 IQR / sqrt(rounds)); 0 untimed."""
+    if record.speedup is None or record.speedup_low is None or record.speedup_high is None:
+        return 0.0
+    rounds = max(record.timing_rounds or 1, 1)
+    return record.speedup - 1.57 * (record.speedup_high - record.speedup_low) / math.sqrt(rounds)
+
+
 def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: FinalMeasurer,
-                 max_tries: int = 3) -> Selection:
+                 max_tries: int = 3, require_faster: bool = False) -> Selection:
     """The highest-Φ candidate (Φ > 0, different from the original) whose final measurement
-    passes validation; the original when there is none. At most `max_tries` are measured."""
+    passes validation; the original when there is none. At most `max_tries` are measured.
+
+    With `require_faster`, the choice is made on the final paired timing instead: the valid
+    candidate with the highest timed speedup, and only if the lower end of its speedup's ~95%
+    interval is above 1 (faster beyond the timing noise); else the original, with `reason`."""
     original_code = normalized_code(problem.program)
     ranked, seen = [], {original_code}
     for candidate in sorted(candidates, key=lambda c: -c.phi):
@@ -93,16 +107,29 @@ def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: Fi
         if candidate.phi > 0 and code not in seen:
             seen.add(code)
             ranked.append(candidate)
-    rejected = []
+    rejected, valid = [], []
     for candidate in ranked[:max_tries]:
         record = measurer.measure(problem, candidate.source)
         if passes_validation(record):
-            return Selection(candidate=candidate, record=record, changed=True, rejected=tuple(rejected))
+            if not require_faster:
+                return Selection(candidate=candidate, record=record, changed=True, rejected=tuple(rejected))
+            valid.append((candidate, record))
+            continue
         reason = f"{record.status}, differential {record.differential}: {record.detail}".strip()
         rejected.append(Rejection(candidate.origin, reason.splitlines()[0] if reason else record.status))
+    reason = ""
+    if valid:
+        candidate, record = max(valid, key=lambda item: item[1].speedup or 0.0)
+        bound = speedup_lower_bound(record)
+        if bound > 1.0:
+            return Selection(candidate=candidate, record=record, changed=True, rejected=tuple(rejected))
+        reason = (f"no candidate is faster beyond the timing noise: the fastest ({candidate.origin}) measured "
+                  f"{record.speedup or 0.0:.3f}x, ~95% interval down to {bound:.3f}x")
+    elif require_faster and not ranked:
+        reason = "no candidate improved on the original"
     original = Candidate(problem.program, (), 0.0, "original")
     return Selection(candidate=original, record=measurer.measure(problem, problem.program), changed=False,
-                     rejected=tuple(rejected))
+                     rejected=tuple(rejected), reason=reason)
 
 
 def rule_name(move: str) -> str:

@@ -3,6 +3,13 @@
   python -m launch.evaluate                                  # the shipped agent on the held-out split
   python -m launch.evaluate --workdir runs/default --split all --k 8 --ceiling_budget 256
   python -m launch.evaluate --problems tally_ballots,failed_job_count --k 2 --out_dir /tmp/eval
+  python -m launch.evaluate --benchmark mbpp --split test   # MBPP tasks 11-510, workloads synthesized
+
+With --benchmark mbpp, the problems are MBPP's tasks of the split (train, validation,
+test or prompt; --benchmark_path points at mbpp.jsonl): each task's solution module is
+the program and its assert lines the tests; its workload is synthesized from those tests.
+Tasks that cannot be loaded are skipped with a counted reason, shown above the tables.
+Outputs go to <out_dir>/evaluation_mbpp_<split>.json and .md.
 
 Writes <out_dir>/evaluation_<split>.json and .md, prints the tables, and shows one
 progress line per problem (with an ETA) on stderr. A method never returns a program
@@ -23,7 +30,13 @@ from codeopt_jax import corpus, search
 _WORKDIR = flags.DEFINE_string("workdir", None, "Training run folder of the agent (default: the shipped one, "
                                 "results/default_run).")
 _ITERATION = flags.DEFINE_integer("iteration", None, "Checkpoint iteration (default: the newest).")
-_SPLIT = flags.DEFINE_enum("split", "heldout", [*corpus.SPLITS, "all"], "Corpus split, or all.")
+_BENCHMARK = flags.DEFINE_enum("benchmark", "corpus", ["corpus", "mbpp"], "Problems: the project's corpus or MBPP.")
+_BENCHMARK_PATH = flags.DEFINE_string("benchmark_path", "../shared/data/mbpp/mbpp.jsonl",
+                                      "MBPP's mbpp.jsonl (the MBPP release of Austin et al. 2021, CC BY 4.0).")
+_SPLIT = flags.DEFINE_string("split", "heldout", "Corpus split (train, heldout, all) or MBPP split "
+                             "(test, validation, train, prompt).")
+_WORKLOAD_MS = flags.DEFINE_float("workload_ms", 5.0, "MBPP: grow each task's test calls until one pass of "
+                                  "the original takes this many milliseconds.")
 _ROOT = flags.DEFINE_string("root", "corpus", "Corpus folder with train/ and heldout/.")
 _PROBLEMS = flags.DEFINE_list("problems", None, "Only these problem names.")
 _K = flags.DEFINE_integer("k", 8, "Sampled episodes for best-of-k (besides the greedy one).")
@@ -41,6 +54,8 @@ _OUT_DIR = flags.DEFINE_string("out_dir", "results", "Folder for evaluation_<spl
 
 
 def _problems() -> list[corpus.Problem]:
+    if _SPLIT.value not in (*corpus.SPLITS, "all"):
+        raise ValueError(f"--split {_SPLIT.value}: the corpus splits are {', '.join(corpus.SPLITS)} and all")
     splits = list(corpus.SPLITS) if _SPLIT.value == "all" else [_SPLIT.value]
     problems = corpus.load_corpus(_ROOT.value, splits)
     if _PROBLEMS.value:
@@ -64,7 +79,7 @@ def main(argv: list[str]) -> int:
             k=_K.value, budget=_BUDGET.value or None, ceiling_budget=_CEILING.value,
             baselines=tuple(_BASELINES.value), max_depth=_DEPTH.value or None, beam_width=_BEAM.value,
             timing_rounds=_ROUNDS.value, seed=_SEED.value, references=not _NO_REFERENCE.value)
-        problems = _problems()
+        problems = _problems() if _BENCHMARK.value == "corpus" else []
         agent = load_agent(_WORKDIR.value or DEFAULT_AGENT, _ITERATION.value)
         reward = reward_preset(_REWARD.value) if _REWARD.value else None
         seen = evaluation.training_families(agent, _ROOT.value)
@@ -73,18 +88,42 @@ def main(argv: list[str]) -> int:
     except (AgentLoadError, corpus.CorpusError, ValueError, OSError) as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
-    print(f"evaluating {agent.workdir} (iteration {agent.iteration}) on {len(problems)} problems ({_SPLIT.value})",
-          file=sys.stderr, flush=True)
+    progress = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    loaded = None
     with ScoringService(num_workers=_WORKERS.value) as service:
-        report = evaluation.evaluate(agent, problems, service, config, seen, reward,
-                                     progress=lambda line: print(line, file=sys.stderr, flush=True))
+        if _BENCHMARK.value == "mbpp":
+            from codeopt_jax import benchmarks, mbpp
+            from codeopt_jax.scoring.synthesis import SynthesisOptions
+
+            ids = [int(name.rsplit("_", 1)[-1]) for name in _PROBLEMS.value or []]
+            try:
+                loaded = benchmarks.load_mbpp(_BENCHMARK_PATH.value, _SPLIT.value, service,
+                                              SynthesisOptions(seed=_SEED.value, target_seconds=_WORKLOAD_MS.value / 1e3),
+                                              task_ids=ids, progress=progress)
+            except mbpp.BenchmarkError as exc:
+                print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+                return 2
+            problems = list(loaded.problems)
+            progress(benchmarks.load_table(loaded))
+        print(f"evaluating {agent.workdir} (iteration {agent.iteration}) on {len(problems)} problems "
+              f"({_BENCHMARK.value} {_SPLIT.value})", file=sys.stderr, flush=True)
+        report = evaluation.evaluate(agent, problems, service, config, seen, reward, progress=progress)
     report = dataclasses.replace(report, config={
-        **report.config, "split": _SPLIT.value, "root": _ROOT.value,
+        **report.config, "benchmark": _BENCHMARK.value, "split": _SPLIT.value, "root": _ROOT.value,
         "command": " ".join(["python -m launch.evaluate", *sys.argv[1:]])})
     text = evaluation.markdown(report)
-    json_path, md_path = out_dir / f"evaluation_{_SPLIT.value}.json", out_dir / f"evaluation_{_SPLIT.value}.md"
-    json_path.write_text(json.dumps(report.to_json(), indent=2), encoding="utf-8")
-    md_path.write_text(f"# Evaluation ({_SPLIT.value})\n\n{text}", encoding="utf-8")
+    stem = f"evaluation_{_SPLIT.value}" if loaded is None else f"evaluation_mbpp_{_SPLIT.value}"
+    json_path, md_path = out_dir / f"{stem}.json", out_dir / f"{stem}.md"
+    record = report.to_json()
+    title = f"# Evaluation ({_SPLIT.value})"
+    if loaded is not None:
+        record["benchmark"] = loaded.to_json()
+        title = (f"# Evaluation on MBPP ({_SPLIT.value} split)\n\nMBPP: Austin et al. 2021, \"Program Synthesis "
+                 f"with Large Language Models\" (CC BY 4.0). Tasks written by others; each solution is the program, "
+                 f"its assert lines the tests, its workload synthesized from them.\n\n"
+                 f"Command: `{report.config['command']}`\n\n## Tasks\n\n{benchmarks.load_table(loaded)}")
+    json_path.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    md_path.write_text(f"{title}\n\n{text}", encoding="utf-8")
     print(text)
     print(f"wrote {json_path} and {md_path}", file=sys.stderr)
     return 0

@@ -4,12 +4,15 @@
   python -m launch.optimize --source shop.py --function order_total --tests test_shop.py \\
       --workload workload.py --budget 128 --reward timing --k 8 --out shop_fast.py --json result.json
 
---tests holds either `def check(candidate)` (HumanEval style) or plain top-level
-`assert` lines calling the function (MBPP style). --workload holds `def workload()`
-returning a list of argument tuples to time; without it, the literal calls in the tests
-are the workload. Prints a unified diff, the paired speedup with its spread and the
-rewrites applied. The result always passes the tests and matches the original's
-outputs on the workload; when no rewrite does, the original is returned unchanged.
+--tests holds a HumanEval-style `def check(candidate)`, MBPP-style top-level `assert`
+lines calling the function, or pytest `def test_*()` functions importing it from its module.
+--workload holds `def workload()` returning a list of argument tuples to time; without it,
+a workload is synthesized in the sandbox from the calls the tests make, grown until one pass
+of the original takes a few ms (shown; `--save_workload FILE` writes it in the same format).
+Prints a unified diff, the paired speedup with its spread and the rewrites applied. The
+result always passes the tests and matches the original on the workload and the tests' own
+inputs; it is returned only when the final paired timing finds it faster beyond the noise,
+otherwise the original comes back unchanged with the reason.
 Bad input gets one `error:` line on stderr and exit status 2.
 """
 
@@ -23,8 +26,14 @@ from absl import app, flags, logging
 
 _SOURCE = flags.DEFINE_string("source", None, "Python file that defines the function.")
 _FUNCTION = flags.DEFINE_string("function", None, "Name of the top-level function to optimize.")
-_TESTS = flags.DEFINE_string("tests", None, "Tests: `def check(candidate)` or top-level assert lines.")
-_WORKLOAD = flags.DEFINE_string("workload", None, "File with `def workload()` returning argument tuples.")
+_TESTS = flags.DEFINE_string("tests", None, "Tests: `def check(candidate)`, top-level assert lines, or pytest "
+                             "`def test_*()` functions.")
+_WORKLOAD = flags.DEFINE_string("workload", None, "File with `def workload()` returning argument tuples "
+                                "(default: synthesized from the tests).")
+_SAVE_WORKLOAD = flags.DEFINE_string("save_workload", None, "Write the synthesized workload here "
+                                     "(`def workload()` format).")
+_WORKLOAD_MS = flags.DEFINE_float("workload_ms", 5.0, "Synthesis: grow the tests' calls until one pass of the "
+                                  "original takes this many milliseconds.")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Training run folder of the agent (default: the shipped one, "
                                 "results/default_run).")
 _BUDGET = flags.DEFINE_integer("budget", 64, "Scorings (candidate runs) for the agent and the search together.")
@@ -56,6 +65,25 @@ def _check_writable(path: str | None) -> None:
         raise OSError(f"{path}: the folder does not exist")
 
 
+def _synthesize(user, service):
+    """The user's problem with a workload synthesized from the tests; shown on stderr, saved if asked."""
+    from codeopt_jax.scoring.synthesis import SynthesisOptions
+    from codeopt_jax.user_problem import UserInputError
+    from codeopt_jax.workloads import synthesis_lines, with_synthesized_workloads, workload_file_text
+
+    print(f"synthesizing a workload from the calls in {_TESTS.value}", file=sys.stderr, flush=True)
+    options = SynthesisOptions(seed=_SEED.value, target_seconds=_WORKLOAD_MS.value / 1e3)
+    [built] = with_synthesized_workloads([user], service, options)
+    print("\n".join(synthesis_lines(built.synthesis)), file=sys.stderr, flush=True)
+    if built.user is None:
+        raise UserInputError(f"{_TESTS.value}: cannot synthesize a workload ({built.synthesis.error}); "
+                             f"pass --workload FILE with a workload() function")
+    if _SAVE_WORKLOAD.value:
+        _write(_SAVE_WORKLOAD.value, workload_file_text(built.synthesis))
+        print(f"saved the workload to {_SAVE_WORKLOAD.value}", file=sys.stderr)
+    return built.user
+
+
 def main(argv: list[str]) -> int:
     if len(argv) > 1:
         return _fail(f"unexpected arguments: {' '.join(argv[1:])}")
@@ -68,7 +96,8 @@ def main(argv: list[str]) -> int:
     try:
         _check_writable(_OUT.value)
         _check_writable(_JSON.value)
-        problem = build_user_problem(_SOURCE.value, _FUNCTION.value, _TESTS.value, _WORKLOAD.value)
+        _check_writable(_SAVE_WORKLOAD.value)
+        user = build_user_problem(_SOURCE.value, _FUNCTION.value, _TESTS.value, _WORKLOAD.value)
     except (UserInputError, OSError) as exc:
         return _fail(str(exc))
     from codeopt_jax.agent import DEFAULT_AGENT, AgentLoadError, load_agent
@@ -84,6 +113,9 @@ def main(argv: list[str]) -> int:
         return _fail(str(exc))
     try:
         with ScoringService(num_workers=_WORKERS.value) as service:
+            if not user.has_workload:
+                user = _synthesize(user, service)
+            problem = user.problem
             score_original(problem, service, reward_preset(config.reward))  # fails fast, before the agent loads
             agent = load_agent(_WORKDIR.value or DEFAULT_AGENT)
             result = optimize(problem, agent, service, config,

@@ -201,7 +201,7 @@ class WorkerPool:
             os.set_blocking(worker.result_fd, False)
 
     def run(self, jobs: list[dict[str, Any]], wait_ready: bool = False) -> list[dict[str, Any]]:
-        """Runs evaluate jobs; returns one fields dict per job, in order.
+        """Runs evaluate (or synthesize) jobs; returns one fields dict per job, in order.
 
         Never raises for anything a job does; raises RuntimeError only when workers
         cannot start at all. With `wait_ready`, also waits for replacement workers."""
@@ -218,7 +218,7 @@ class WorkerPool:
                     worker.phase = "dispatch"
                     worker.started_job = time.monotonic()
                     worker.deadline = worker.started_job + self.limits.max_phase_seconds
-                    if not worker.send(dict(jobs[index], kind="evaluate")):
+                    if not worker.send(dict(jobs[index], kind=jobs[index].get("kind", "evaluate"))):
                         self._finish_dead(worker, results)
             busy = [w for w in self._workers if not w.ready or w.job_index is not None]
             if not pending and all(w.job_index is None for w in self._workers) and \

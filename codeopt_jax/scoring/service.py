@@ -19,6 +19,7 @@ from codeopt_jax.scoring import records
 from codeopt_jax.scoring.cache import ScoreCache, cache_key
 from codeopt_jax.scoring.pool import WorkerLimits, WorkerPool
 from codeopt_jax.scoring.records import ScoreOptions, ScoreRecord
+from codeopt_jax.scoring.synthesis import SynthesisOptions, SynthesisResult
 from codeopt_jax.scoring.timing import TimingPair, TimingStats, allowed_cores, timing_cores
 
 MAX_CANDIDATE_CHARS = 200_000
@@ -117,6 +118,19 @@ class ScoringService:
         if timing.get("status") != records.OK:
             return dict(fields, status=timing["status"], detail=timing.get("detail", ""))
         return dict(fields, **timing)
+
+    def synthesize_many(self, problems: Sequence[Problem],
+                        options: SynthesisOptions = SynthesisOptions()) -> list[SynthesisResult]:
+        """Workloads grown from each problem's tests (its source: program and `check`, no workload),
+        on the pool's workers in parallel; a worker that dies or runs past the deadline gives an error."""
+        jobs = [{"kind": "synthesize", "problem": problem_payload(problem), "options": options.to_json()}
+                for problem in problems]
+        results = []
+        for fields in self.pool.run(jobs) if jobs else []:
+            if "status" in fields and "workload_source" not in fields and "error" not in fields:
+                fields = {"error": f"{fields['status']}: {fields.get('detail', '')}".strip()}
+            results.append(SynthesisResult.from_json(fields))
+        return results
 
     def clear_cache(self) -> None:
         """Forgets every cached record (so a fresh budget starts from an empty cache)."""

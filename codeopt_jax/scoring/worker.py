@@ -10,6 +10,9 @@ Jobs (JSON):
   {"kind": "ping"}                                   -> {"kind": "pong"}
   {"kind": "evaluate", "problem": {...}, "candidate": SOURCE, "options": {...}}
                                                      -> {"kind": "result", "fields": {...}}
+  {"kind": "synthesize", "problem": {...}, "options": {...}}
+                                                     -> {"kind": "result", "fields": SynthesisResult}
+     (the problem's source holds the program and `check` but no workload; see `synthesis`)
 Timing jobs, for a worker the pool uses as one side of a timing pair (`timing.py`):
   {"kind": "timing_load", "problem": {...}, "program": SOURCE, "probe_budget": S, "warm_up": BOOL}
                                                      -> {"kind": "timing_loaded", "probe": SECONDS,
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import builtins
 import copy
+import dataclasses
 import gc
 import hashlib
 import os
@@ -38,7 +42,7 @@ import traceback
 from collections import OrderedDict
 from typing import Any
 
-from codeopt_jax.scoring import checks, measure, protocol, records, sandbox
+from codeopt_jax.scoring import checks, measure, protocol, records, sandbox, synthesis
 from codeopt_jax.scoring.static import static_metrics
 
 _MAX_PROBLEM_STATES = 64
@@ -55,6 +59,16 @@ class _Failure(Exception):
         self.status = status
         self.detail = detail
         self.extra = extra
+
+
+@dataclasses.dataclass(frozen=True)
+class EdgeCase:
+    """One input of `edge_cases()` and what the original does with it."""
+
+    args: tuple          # pristine arguments
+    output: Any          # the original's result (None when it raises)
+    args_after: tuple    # the arguments as the original leaves them
+    raised: str          # the original's exception type name, "" when it returns
 
 
 class ProblemState:
@@ -83,24 +97,47 @@ class ProblemState:
         self.calls = calls
         self.pristine = copy.deepcopy(calls)
         self.expected: list[Any] = []
+        self.expected_args: list[tuple] = []  # the arguments as the original leaves them
         self.expected_time = 0.0  # seconds per workload pass of the original (copies excluded)
-        mutates = False
         try:
             for args in calls:
                 fresh = copy.deepcopy(args)
                 start = time.perf_counter()
                 self.expected.append(self.original(*fresh))
                 self.expected_time += time.perf_counter() - start
-                mutates = mutates or not checks.same_output(args, fresh)
+                self.expected_args.append(fresh)
         except Exception as exc:
             raise self._problem_error(
                 f"the original {self.entry_point}() raised {type(exc).__name__} on the workload: {exc}"
             ) from None
-        if mutates:
-            raise self._problem_error(f"the original {self.entry_point}() mutates its arguments")
+        self.edge_cases = self._edge_cases()
         self.program_code = compile(problem["program"], f"<program {self.name}>", "exec", dont_inherit=True)
         self.op_count: int | None = None
         self.check_time = self._time_original_check()
+
+    def _edge_cases(self) -> list[EdgeCase]:
+        """The harness's optional `edge_cases()`: inputs checked (not timed), with the original's
+        output and arguments afterwards, or the type of the exception it raises."""
+        function = self.namespace.get("edge_cases")
+        if function is None:
+            return []
+        try:
+            calls = function()
+        except Exception as exc:
+            raise self._problem_error(f"edge_cases() raised {type(exc).__name__}: {exc}") from None
+        if not isinstance(calls, list) or not all(isinstance(c, tuple) for c in calls):
+            raise self._problem_error("edge_cases() must return a list of argument tuples")
+        cases = []
+        for args in calls:
+            fresh = copy.deepcopy(args)
+            start = time.perf_counter()
+            try:
+                output, raised = self.original(*fresh), ""
+            except Exception as exc:
+                output, raised = None, type(exc).__name__
+            self.expected_time += time.perf_counter() - start
+            cases.append(EdgeCase(copy.deepcopy(args), output, fresh, raised))
+        return cases
 
     def _time_original_check(self) -> float:
         """Seconds the original takes through `check` (sets the tests deadline)."""
@@ -172,6 +209,30 @@ class Worker:
                     "detail": f"{type(exc).__name__}: {exc}"}
         finally:
             sys.stdout, sys.stderr = saved
+
+    def synthesize(self, problem: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+        """Runs `synthesis.synthesize` on a harness without a workload; never raises."""
+        settings = synthesis.SynthesisOptions(**options)
+        self.announce("synthesize", settings.budget_seconds + 30.0)
+        stdout = self.stdout = sandbox.CappedStream(self.output_chars)
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = stdout
+        namespace: dict[str, Any] = {"__name__": f"problem_{problem['name']}", "__builtins__": builtins,
+                                     checks.TALLY_NAME: checks.AssertTally()}
+        try:
+            code, _ = checks.compile_counting(problem["source"], f"<problem {problem['name']}>")
+            exec(code, namespace)
+            original, check = namespace.get(problem["entry_point"]), namespace.get("check")
+            if not callable(original) or not callable(check):
+                return {"error": f"the harness defines no {problem['entry_point']}() or check()"}
+            return synthesis.synthesize(check, original, settings).to_json()
+        except sandbox.OutputLimitExceeded:
+            return {"error": f"the tests printed more than {self.output_chars} characters"}
+        except BaseException as exc:
+            return {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            sys.stdout, sys.stderr = saved
+            namespace.clear()
 
     def evaluate(self, problem: dict[str, Any], candidate: str, options: dict[str, Any]) -> records.JobOutcome:
         """Scores one candidate; never raises (whatever happens becomes the outcome's status)."""
@@ -252,17 +313,45 @@ class Worker:
                     outcome.fail(records.EXCEPTION, f"workload call {index} raised {type(exc).__name__}: {exc}",
                                  traceback=traceback.format_exc()[-3000:])
                 return
-            if not checks.same_output(args, fresh):
+            mismatch = _mismatch(state.expected[index], state.expected_args[index], "", output, fresh, "")
+            if mismatch:
                 outcome.differential = records.MISMATCH
-                outcome.detail = outcome.detail or f"workload call {index}: the candidate mutates its arguments"
+                outcome.detail = outcome.detail or f"workload call {index}: {mismatch}"
                 return
-            if not checks.same_output(state.expected[index], output):
+        for index, case in enumerate(state.edge_cases):
+            fresh = copy.deepcopy(case.args)
+            output, raised = None, ""
+            try:
+                output = function(*fresh)
+            except (MemoryError, sandbox.OutputLimitExceeded):
+                raise
+            except Exception as exc:
+                raised = type(exc).__name__
+            mismatch = _mismatch(case.output, case.args_after, case.raised, output, fresh, raised)
+            if mismatch:
                 outcome.differential = records.MISMATCH
-                outcome.detail = outcome.detail or (
-                    f"workload call {index}: expected {checks.short_repr(state.expected[index])}, "
-                    f"got {checks.short_repr(output)}")
+                outcome.detail = outcome.detail or f"edge case {index} {checks.short_repr(case.args)}: {mismatch}"
                 return
         outcome.differential = records.MATCH
+
+
+def _mismatch(expected: Any, expected_args: tuple, expected_raised: str,
+              output: Any, args_after: tuple, raised: str) -> str:
+    """How a candidate's call differs from the original's (result, exception type, arguments
+    left behind), or "" when it does not."""
+    if expected_raised or raised:
+        if expected_raised == raised:
+            return ""
+        if not raised:
+            return f"the original raises {expected_raised}, the candidate returns {checks.short_repr(output)}"
+        if not expected_raised:
+            return f"the candidate raises {raised} where the original returns {checks.short_repr(expected)}"
+        return f"the original raises {expected_raised}, the candidate {raised}"
+    if not checks.same_output(expected_args, args_after):
+        return "the candidate leaves its arguments different from the original"
+    if not checks.same_output(expected, output):
+        return f"expected {checks.short_repr(expected)}, got {checks.short_repr(output)}"
+    return ""
 
 
 def _compile_candidate(candidate: str):
@@ -297,6 +386,8 @@ class TimingSide:
         self.entry_point = problem["entry_point"]
         self.code = _compile_candidate(program)
         self.copier = copier
+        self.first_args: list[tuple] = []
+        self.last_args: list[tuple] = []
 
     def run(self, loops: int) -> measure.TimedPasses:
         """Makes fresh argument copies for `loops` passes right before timing them (so they are
@@ -305,7 +396,14 @@ class TimingSide:
         copies = [self.copier.copy() for _ in range(loops)]
         gc.collect()
         gc.freeze()
-        return measure.timed_passes(self.code, self.entry_point, copies)
+        passes = measure.timed_passes(self.code, self.entry_point, copies)
+        self.first_args, self.last_args = copies[0], copies[-1]  # as the passes left them
+        return passes
+
+    def digests(self, passes: measure.TimedPasses) -> list[str]:
+        """Hashes of the first and last pass's outputs together with the arguments they left behind."""
+        return [checks.output_digest([passes.first_outputs, self.first_args]),
+                checks.output_digest([passes.last_outputs, self.last_args])]
 
 
 def workload_calls(problem: dict[str, Any]) -> list[tuple]:
@@ -363,7 +461,7 @@ class Timer:
             raise _Failure(records.VOIDED, f"the first timed pass raised {type(exc).__name__}: {exc}") from None
         self.side = side
         return {"kind": "timing_loaded", "probe": probe.seconds, "probe_cpu": probe.cpu_seconds,
-                "digest": checks.output_digest(probe.first_outputs)}
+                "digest": side.digests(probe)[0]}
 
     def run_pass(self, loops: int, verify: bool) -> dict[str, Any]:
         """Times `loops` passes; with `verify`, hashes the outputs of the first and last one."""
@@ -378,8 +476,9 @@ class Timer:
         seconds, cpu_seconds = passes.seconds, passes.cpu_seconds
         digests = []
         if verify:
-            digests = [checks.output_digest(passes.first_outputs), checks.output_digest(passes.last_outputs)]
+            digests = self.side.digests(passes)
         del passes
+        self.side.first_args = self.side.last_args = ()
         violations = self.worker.integrity.quick_violations()
         return {"kind": "timing_passed", "seconds": seconds, "cpu_seconds": cpu_seconds,
                 "digests": digests, "violations": violations}
@@ -420,6 +519,14 @@ def main(argv: list[str] | None = None) -> None:
             continue
         if kind in ("timing_load", "timing_pass", "timing_finish"):
             protocol.write_message(args.result_fd, worker.timing_job(job))
+            continue
+        if kind == "synthesize":
+            fields = worker.synthesize(job["problem"], job.get("options", {}))
+            violations = worker.integrity.violations()
+            if violations:
+                fields = {"error": "synthesis altered the worker: " + "; ".join(violations)}
+            protocol.write_message(args.result_fd, {"kind": "result", "fields": fields, "recycle": violations,
+                                                    "cpu_seconds": _cpu_seconds()})
             continue
         if kind != "evaluate":
             return
