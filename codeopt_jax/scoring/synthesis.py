@@ -276,6 +276,18 @@ def grow_value(value: Any, factor: float, rng: random.Random, depth: int = 0) ->
     return type(value)(_sample_items(list(value), _new_length(len(value), factor), factor, rng, depth))
 
 
+def _growing_arguments(args: tuple) -> set[int]:
+    """Positions of the arguments that grow: every container other than a string; a string only
+    when there is no such container and it is the longest string (the data, not a separator,
+    a character or a label, as in `remove(text, "l")` or `fmt(items, "EUR")`)."""
+    containers = {i for i, a in enumerate(args) if isinstance(a, _CONTAINERS) and not isinstance(a, (str, bytes))}
+    if containers:
+        return containers
+    lengths = {i: len(a) for i, a in enumerate(args) if isinstance(a, (str, bytes))}
+    longest = max(lengths.values(), default=0)
+    return {i for i, n in lengths.items() if n == longest and n >= 2}
+
+
 def grow_call(args: tuple, factor: int, mode: str, seed: int) -> tuple:
     """One recorded call grown by `factor` (values depend only on the arguments, factor, mode and seed).
 
@@ -285,9 +297,10 @@ def grow_call(args: tuple, factor: int, mode: str, seed: int) -> tuple:
     if mode == "ints":
         return tuple(a * factor if type(a) is int and abs(a) >= 2 else a for a in args)
     grown = []
-    for arg in args:
+    growing = _growing_arguments(args)
+    for index, arg in enumerate(args):
         levels = nesting_levels(arg)
-        grown.append(grow_value(arg, factor ** (1.0 / levels), rng) if levels else arg)
+        grown.append(grow_value(arg, factor ** (1.0 / levels), rng) if levels and index in growing else arg)
     lengths = {len(a): len(g) for a, g in zip(args, grown) if isinstance(a, _CONTAINERS) and _grows(a)}
     return tuple(lengths.get(a, a) if type(a) is int and a >= 2 else g for a, g in zip(args, grown))
 
