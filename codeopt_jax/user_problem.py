@@ -71,6 +71,14 @@ def _defined_names(tree: ast.Module) -> set[str]:
     return names
 
 
+def _imported_names(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "*")
+    return names
+
+
 def _function(body: list[ast.stmt], name: str, argument: str) -> str:
     node = ast.FunctionDef(name=name, args=ast.arguments(
         posonlyargs=[], args=[ast.arg(argument)], kwonlyargs=[], kw_defaults=[], defaults=[]),
@@ -152,9 +160,26 @@ def _test_calls(node: ast.FunctionDef, call: str, path: str, skip_self: bool) ->
     return lines
 
 
-def _check_from_pytest(tree: ast.Module, function: str, module_names: list[str], path: str) -> str:
+class _ExplicitStarImports(ast.NodeTransformer):
+    """`from shop import *` -> `from shop import a, b` (a function body cannot import *)."""
+
+    def __init__(self, module_names: list[str], public_names: list[str], path: str):
+        self.module_names, self.public_names, self.path = module_names, public_names, path
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
+        if not any(alias.name == "*" for alias in node.names):
+            return node
+        if node.module not in self.module_names or node.level:
+            raise UserInputError(f"{self.path}: `from {node.module} import *` at line {node.lineno}: only the "
+                                 f"tested module may be star-imported; import names explicitly")
+        return ast.copy_location(ast.ImportFrom(node.module, [ast.alias(n) for n in self.public_names], 0), node)
+
+
+def _check_from_pytest(tree: ast.Module, function: str, module_names: list[str], public_names: list[str],
+                       path: str) -> str:
     """`def check(candidate)`: installs the module under its names, runs the file's statements, then
     every test function and test method; the module entries are removed afterwards."""
+    tree = _ExplicitStarImports(module_names, public_names, path).visit(tree)
     runs: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
@@ -207,8 +232,10 @@ def _importing_modules(tree: ast.Module, function: str) -> list[str]:
     return names
 
 
-def check_source(tests: str, tests_path: str, function: str, module_name: str) -> tuple[str, str]:
-    """(test_style, `def check(candidate)` source) for a tests file in any of the three styles."""
+def check_source(tests: str, tests_path: str, function: str, module_name: str,
+                 public_names: list[str] | None = None) -> tuple[str, str]:
+    """(test_style, `def check(candidate)` source) for a tests file in any of the three styles
+    (`public_names`: what `from module import *` brings in; default just the function)."""
     tree = _parse(tests, tests_path)
     tree.body = [node for node in tree.body if not _is_check_call(node)]
     if any(isinstance(n, ast.FunctionDef) and n.name == "check" for n in tree.body):
@@ -217,7 +244,7 @@ def check_source(tests: str, tests_path: str, function: str, module_name: str) -
                     or (isinstance(n, ast.ClassDef) and n.name.startswith("Test")) for n in tree.body)
     if has_tests:
         names = list(dict.fromkeys([module_name, *_importing_modules(tree, function)]))
-        return "pytest", _check_from_pytest(tree, function, names, tests_path)
+        return "pytest", _check_from_pytest(tree, function, names, public_names or [function], tests_path)
     return "asserts", _check_from_asserts(tree, function, tests_path)
 
 
@@ -233,7 +260,8 @@ def harness_problem(program: str, source_path: str, function: str, tests: str, t
     if clashes:
         raise UserInputError(f"{source_path}: defines {sorted(clashes)}, names the harness reserves")
     module_name = pathlib.Path(source_path).stem
-    style, check = check_source(tests, tests_path, function, module_name)
+    public = sorted(name for name in _defined_names(tree) | _imported_names(tree) if not name.startswith("_"))
+    style, check = check_source(tests, tests_path, function, module_name, public)
     if style == "check":
         overlap = (_defined_names(_parse(check, tests_path)) - {"check"}) & _defined_names(tree)
         if overlap:

@@ -58,7 +58,7 @@ def test_differential_catches_what_the_asserts_miss(service, tiny_problem):
 
 def test_differential_catches_argument_mutation(service, tiny_problem):
     record = service.score(tiny_problem, candidate("s = sum(xs)\nxs.append(0)\nreturn s"), FAST)
-    assert record.differential == records.MISMATCH and "mutates its arguments" in record.detail
+    assert record.differential == records.MISMATCH and "leaves its arguments different" in record.detail
 
 
 def test_opcount_is_deterministic_and_rewards_builtins(service, tiny_problem):

@@ -163,10 +163,10 @@ def nesting_levels(value: Any, depth: int = 0) -> int:
 
 
 def _grows(value: Any) -> bool:
-    """Whether a container's length may change: tuples only when they hold one type and 3+ items
-    (a short or mixed tuple is a record, like a point)."""
+    """Whether a container's length may change: tuples only when they hold one type and 3+ items,
+    or 5+ items of any types (a short mixed tuple is a record, like a point or a name and an age)."""
     if isinstance(value, tuple):
-        return len(value) >= 3 and len({type(v) for v in value}) == 1
+        return len(value) >= 5 or (len(value) >= 3 and len({type(v) for v in value}) == 1)
     return isinstance(value, _CONTAINERS) and len(value) > 0
 
 
@@ -174,10 +174,15 @@ def _new_length(length: int, factor: float) -> int:
     return max(length, int(round(length * factor)))
 
 
-def _sample_ints(observed: Sequence[int], n: int, rng: random.Random) -> list[int]:
+def _looks_distinct(observed: Sequence[Any]) -> bool:
+    """Three or more observed values, all different: the growth keeps them different."""
+    return len(observed) >= 3 and _all_distinct(observed)
+
+
+def _sample_ints(observed: Sequence[int], n: int, rng: random.Random, distinct: bool | None = None) -> list[int]:
     """n ints in the observed range, keeping distinctness and order where the observed ones have them."""
     lo, hi = min(observed), max(observed)
-    distinct = len(set(observed)) == len(observed) and len(observed) > 1
+    distinct = _looks_distinct(observed) if distinct is None else distinct
     if distinct:
         if hi - lo + 1 < n:
             span = n * 2 if hi - lo < 1 else (hi - lo + 1) * math.ceil(n * 2 / (hi - lo + 1))
@@ -209,12 +214,13 @@ def _sample_floats(observed: Sequence[float], n: int, rng: random.Random) -> lis
     return _ordered_like(observed, values)
 
 
-def _sample_items(observed: Sequence[Any], n: int, factor: float, rng: random.Random, depth: int) -> list[Any]:
+def _sample_items(observed: Sequence[Any], n: int, factor: float, rng: random.Random, depth: int,
+                  keep_distinct: bool = True) -> list[Any]:
     """n elements like the observed ones: ints and floats from their range, others picked among
-    the observed elements and grown one level down."""
+    the observed elements and grown one level down (dict values: `keep_distinct` False)."""
     kinds = {type(v) for v in observed}
     if kinds == {int}:
-        return _sample_ints(observed, n, rng)
+        return _sample_ints(observed, n, rng, None if keep_distinct else False)
     if kinds <= {int, float} and kinds:
         return _sample_floats([float(v) for v in observed], n, rng)
     rectangular = all(isinstance(v, (list, tuple)) for v in observed) and len({len(v) for v in observed}) == 1
@@ -223,7 +229,7 @@ def _sample_items(observed: Sequence[Any], n: int, factor: float, rng: random.Ra
         width = _new_length(len(observed[0]), factor)
         pool = [item for row in observed for item in row]
         return [type(row)(_sample_items(pool, width, factor, rng, depth + 1)) for row in picks]
-    distinct = len(observed) > 1 and _all_distinct(observed)
+    distinct = keep_distinct and _looks_distinct(observed)
     grown = [grow_value(item, factor, rng, depth + 1) for item in picks]
     if distinct and not _all_distinct(grown):
         grown = [_distinct_variant(item, index) for index, item in enumerate(grown)]
@@ -258,18 +264,19 @@ def grow_value(value: Any, factor: float, rng: random.Random, depth: int = 0) ->
         n = _new_length(len(value), factor)
         keys = list(value)
         if all(type(k) is int for k in keys):
-            new_keys = _sample_ints(keys if len(keys) > 1 else keys + [keys[0] + 1], n, rng)
+            new_keys = _sample_ints(keys if len(keys) > 1 else keys + [keys[0] + 1], n, rng, distinct=True)
         elif all(isinstance(k, str) for k in keys):
             new_keys = keys + [f"{keys[i % len(keys)]}{i}" for i in range(n - len(keys))]
         else:
             return value
-        values = _sample_items(list(value.values()), len(new_keys), factor, rng, depth)
+        values = _sample_items(list(value.values()), len(new_keys), factor, rng, depth, keep_distinct=False)
         return dict(zip(new_keys, values))
     if isinstance(value, (set, frozenset)):
         observed = sorted(value, key=repr)
         n = _new_length(len(observed), factor)
         if all(type(v) is int for v in observed):
-            items = _sample_ints(observed if len(observed) > 1 else observed + [observed[0] + 1], n, rng)
+            items = _sample_ints(observed if len(observed) > 1 else observed + [observed[0] + 1], n, rng,
+                                 distinct=True)
         else:
             items = [_distinct_variant(v, i) for i, v in enumerate(_sample_items(observed, n, factor, rng, depth))]
         return type(value)(items)
