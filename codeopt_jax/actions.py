@@ -1,7 +1,5 @@
 """The flat action space: (token position, rule) pairs plus STOP, its mask, size and encoding.
 
-rite sites there are masked out.
-
 Actions: `action_mask(module, tokenized, rules)` is a bool [L, R] array,
 True at [p, r] iff rule r has a site at the node whose token is at position p.
 STOP is one extra action that is always legal: the policy's flat logits are
@@ -43,7 +41,7 @@ class RuleLike(Protocol):
 def action_mask(module: cst.Module, tokenized: TokenizedProgram, rules: Sequence[RuleLike]) -> np.ndarray:
     """Bool [L, R]: True at [p, r] iff rules[r] has a site whose node is at position p.
 
-    Sites at skipped syntax nodes or beyond the truncation point stay False.
+    Sites at skipped syntax nodes or outside the tokens kept (the prefix or window) stay False.
     Raises ValueError for a site id outside the program (module and tokenized
     do not belong together, or the rule is broken).
     """

@@ -15,6 +15,9 @@ model's top-k new programs per step: a screened-out program keeps its parent's Î
 is still the measured Î¦(final). A finished slot stays finished:
 its later steps give reward 0, done True, and a mask that allows only STOP, so a
 fixed-horizon rollout of `max_steps` steps covers every episode.
+
+A program longer than L tokens is seen through a window of L tokens centred on the
+problem's entry point (`moves.view_program`).
 """
 
 from __future__ import annotations
@@ -204,7 +207,8 @@ class CodeOptEnv:
             raise ValueError("reset needs at least one problem")
         start = time.perf_counter()
         views = self._map(moves.view_program, [p.program for p in problems],
-                          [self.config.max_len] * len(problems), [self.allowed] * len(problems))
+                          [self.config.max_len] * len(problems), [self.allowed] * len(problems),
+                          [p.entry_point for p in problems])
         self.perf["rewrite_seconds"] += time.perf_counter() - start
         originals = self._score(problems, [p.program for p in problems])
         model_scores = self._model_scores([p.program for p in problems])
@@ -241,7 +245,8 @@ class CodeOptEnv:
         results = self._map(moves.step_program,
                             [self._slots[i].view.source for i, _ in moving],
                             [site.node_id for _, site in moving], [site.rule_index for _, site in moving],
-                            [self.config.max_len] * len(moving), [self.allowed] * len(moving))
+                            [self.config.max_len] * len(moving), [self.allowed] * len(moving),
+                            [self._slots[i].problem.entry_point for i, _ in moving])
         self.perf["rewrite_seconds"] += time.perf_counter() - start
         changed = [(i, result) for (i, _), result in zip(moving, results) if result.view is not None]
         for (index, _), result in zip(moving, results):

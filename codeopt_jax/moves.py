@@ -29,6 +29,8 @@ class ProgramView:
       action_mask: [L * R + 1] bool, flat (position p, rule r) -> p * R + r; STOP last.
       num_rewrites: legal rewrite actions (STOP excluded).
       truncated: the program had more than L tokens.
+      window_offset: position p >= 1 shows token p + window_offset of the whole program (0: its first L tokens;
+        see `codeopt_jax.tokens` for the window around the focus function).
     """
 
     source: str
@@ -40,6 +42,7 @@ class ProgramView:
     action_mask: np.ndarray
     num_rewrites: int
     truncated: bool
+    window_offset: int = 0
 
 
 def allowed_rules(allow_unsafe: bool, rule_names: Sequence[str] | None = None) -> np.ndarray:
@@ -53,15 +56,19 @@ def allowed_rules(allow_unsafe: bool, rule_names: Sequence[str] | None = None) -
     return allowed
 
 
-def view_program(source: str, max_len: int, allowed: np.ndarray) -> ProgramView:
-    """Tokenizes a program and computes its action mask restricted to `allowed` rules."""
+def view_program(source: str, max_len: int, allowed: np.ndarray, focus: str | None = None) -> ProgramView:
+    """Tokenizes a program and computes its action mask restricted to `allowed` rules.
+
+    focus: the top-level function (the problem's entry point) a program longer than max_len is windowed on;
+    only rewrite sites inside the window are offered."""
     module = parse_program(source)
-    tokenized = tokens.tokenize(module, max_len)
+    tokenized = tokens.tokenize(module, max_len, focus=focus)
     mask = actions.action_mask(module, tokenized, ALL_RULES) & allowed[None, :]
     flat = actions.flat_action_mask(mask)
     return ProgramView(source=source, tokens=tokenized.tokens, depth=tokenized.depth,
                        parent=tokenized.parent, valid=tokenized.valid, node_id=tokenized.node_id,
-                       action_mask=flat, num_rewrites=int(mask.sum()), truncated=tokenized.truncated)
+                       action_mask=flat, num_rewrites=int(mask.sum()), truncated=tokenized.truncated,
+                       window_offset=tokenized.window_offset)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,12 +107,12 @@ def rewrite(source: str, node_id: int, rule_index: int) -> str:
 
 
 def step_program(source: str, node_id: int, rule_index: int, max_len: int,
-                 allowed: np.ndarray) -> StepResult:
-    """Applies one rewrite and views the result; never raises for a failed rewrite."""
+                 allowed: np.ndarray, focus: str | None = None) -> StepResult:
+    """Applies one rewrite and views the result (windowed on `focus`); never raises for a failed rewrite."""
     rule = ALL_RULES[rule_index].name
     try:
         new_source = rewrite(source, node_id, rule_index)
-        return StepResult(view=view_program(new_source, max_len, allowed), rule=rule)
+        return StepResult(view=view_program(new_source, max_len, allowed, focus), rule=rule)
     except (RewriteError, ProgramError) as exc:
         return StepResult(view=None, rule=rule, error=f"{type(exc).__name__}: {exc}")
 
@@ -113,7 +120,7 @@ def step_program(source: str, node_id: int, rule_index: int, max_len: int,
 def neighbours(source: str, allowed: np.ndarray) -> list[tuple[str, str]]:
     """Every program one legal rewrite away: [(rule@node, new source)], in action order.
 
-    Unlike the policy, search is not limited to the first L tokens."""
+    Unlike the policy, search is not limited to a window of L tokens."""
     module = parse_program(source)
     result = []
     for node_id, rule_index in legal_actions(module):

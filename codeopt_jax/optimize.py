@@ -11,8 +11,9 @@ rewrites from the best program found so far, with Φ always measured against the
 user's original. The returned program is, among the best-Φ candidates whose final
 measurement passes the tests and matches the original on every workload call and edge
 case, the one the final paired timing finds fastest, and only when it is faster beyond
-the timing noise; otherwise the original itself, with the reason. Programs longer than the agent's token window are
-truncated for the agent only; the search sees the whole file.
+the timing noise; otherwise the original itself, with the reason. In a program longer
+than the agent's token window the agent sees a window around the target function; the
+search sees the whole file.
 """
 
 from __future__ import annotations
@@ -203,10 +204,10 @@ def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
 
     if agent is not None:
         env_config = dataclasses.replace(agent.config.env, rewrite_workers=0, allow_unsafe=False)
-        view = moves.view_program(problem.program, env_config.max_len, allowed)
+        view = moves.view_program(problem.program, env_config.max_len, allowed, focus=problem.entry_point)
         if view.truncated:
             notes.append(f"the program is longer than the agent's {env_config.max_len}-token window; "
-                         f"the agent saw its beginning only, the search saw all of it")
+                         f"the agent saw a window around {problem.entry_point}(), the search saw all of it")
         steps = env_config.max_steps
         if view.num_rewrites == 0:
             notes.append("no rewrite applies in the part of the program the agent sees")

@@ -46,10 +46,19 @@ position of the nearest emitted ancestor, -1 for the module and for padding),
 `valid` (bool) and `node_id` (int32, the node id at each position, -1 on
 padding).
 
-Truncation: a program with more than L tokens keeps the first L tokens of the
-pre-order walk, so function headers and outer structure survive and every kept
-token's parent is kept too. Nodes beyond L are absent from
-`node_to_position`, so rewrite sites there are masked out.
+Truncation: a program with more than L tokens keeps L of them. Without a focus,
+the first L tokens of the pre-order walk, so outer structure survives and every
+kept token's parent is kept too. With `focus` (the name of a top-level function,
+the problem's entry point), position 0 still holds the `Module` token and
+positions 1..L-1 hold a window of L-1 consecutive tokens of the walk, centred on
+the focus function's tokens (starting at its `def` when the function alone is
+longer than L-1), clipped to the program's bounds: position p >= 1 holds token
+p + `window_offset` of the whole walk. A kept token whose parent is cut off gets
+parent -1 (the "no parent" the encoder knows); depth stays the depth in the
+whole tree; node ids stay the global pre-order ids. A program that fits in L
+tokens, or whose focus is not a top-level function, gets the prefix
+(`window_offset` 0), so the focus changes nothing for it. Nodes outside the kept
+tokens are absent from `node_to_position`, so rewrite sites there are masked out.
 
 The action space over these positions is `codeopt_jax.actions`.
 """
@@ -289,6 +298,7 @@ class TokenizedProgram:
     num_tokens: int  # tokens before truncation
     num_nodes: int  # len(preorder(module))
     truncated: bool
+    window_offset: int = 0  # position p >= 1 holds token p + window_offset of the whole stream
 
     @property
     def max_len(self) -> int:
@@ -318,48 +328,85 @@ def _node_token(node: cst.CSTNode, parent: cst.CSTNode | None, scope: _Scope, na
     return vocab.NODE_TYPE_IDS.get(kind, vocab.UNK)
 
 
-def tokenize(module: cst.Module, max_len: int, max_depth: int = vocab.MAX_DEPTH) -> TokenizedProgram:
-    """Tokenizes a program into [max_len] arrays (see the module docstring)."""
+def _window_offset(focus_index: int | None, raw_depth: Sequence[int], max_len: int) -> int:
+    """How far the window of positions 1..max_len-1 is shifted along the token stream (0: the prefix).
+
+    focus_index: the stream index of the focus function's `def` token (None: no focus)."""
+    count, width = len(raw_depth), max_len - 1
+    if focus_index is None or count <= max_len or width < 1:
+        return 0
+    end = focus_index + 1  # the function's tokens are [focus_index, end): its subtree in pre-order
+    while end < count and raw_depth[end] > raw_depth[focus_index]:
+        end += 1
+    length = end - focus_index
+    if length >= width:
+        return focus_index - 1
+    start = focus_index - (width - length) // 2
+    return max(1, min(start, count - width)) - 1
+
+
+def tokenize(module: cst.Module, max_len: int, max_depth: int = vocab.MAX_DEPTH,
+             focus: str | None = None) -> TokenizedProgram:
+    """Tokenizes a program into [max_len] arrays (see the module docstring).
+
+    focus: the name of a top-level function to centre the window on when the program is longer than max_len."""
     if max_len < 1:
         raise ValueError(f"max_len must be positive, got {max_len}")
     if max_depth < 0:
         raise ValueError(f"max_depth must be non-negative, got {max_depth}")
-    tokens = np.full(max_len, vocab.PAD, np.int32)
-    depth = np.zeros(max_len, np.int32)
-    parent = np.full(max_len, -1, np.int32)
-    node_id = np.full(max_len, -1, np.int32)
-    node_to_position: dict[int, int] = {}
+    # The whole token stream first: token, unclipped depth, parent stream index and node id per token.
+    stream_tokens: list[int] = []
+    stream_depth: list[int] = []
+    stream_parent: list[int] = []
+    stream_node: list[int] = []
 
     children = _children_by_id(module)
     names = _NameClassifier(module, children)
     # Same traversal as program.preorder: pop a node, push its children reversed.
-    # Entries: (node, syntactic parent, emitted parent position, emitted parent depth, scope).
+    # Entries: (node, syntactic parent, emitted parent index, emitted parent depth, scope).
     stack: list[tuple[cst.CSTNode, cst.CSTNode | None, int, int, _Scope]] = [
         (module, None, -1, -1, names.module_scope)
     ]
     next_node_id = 0
-    num_tokens = 0
+    focus_index: int | None = None  # the last top-level `def focus` wins, as in Python
     while stack:
-        node, syntactic_parent, parent_position, parent_depth, scope = stack.pop()
+        node, syntactic_parent, parent_index, parent_depth, scope = stack.pop()
         current_id = next_node_id
         next_node_id += 1
-        position, node_depth = parent_position, parent_depth
+        index, node_depth = parent_index, parent_depth
         token = _node_token(node, syntactic_parent, scope, names)
         if token is not None:
-            position, node_depth = num_tokens, parent_depth + 1
-            num_tokens += 1
-            if position < max_len:
-                tokens[position] = token
-                depth[position] = min(node_depth, max_depth)
-                parent[position] = parent_position
-                node_id[position] = current_id
-                node_to_position[current_id] = position
+            index, node_depth = len(stream_tokens), parent_depth + 1
+            if (focus is not None and syntactic_parent is module and isinstance(node, cst.FunctionDef)
+                    and node.name.value == focus):
+                focus_index = index
+            stream_tokens.append(token)
+            stream_depth.append(node_depth)
+            stream_parent.append(parent_index)
+            stream_node.append(current_id)
         # A top-level function opens a scope; its name and decorators belong to the enclosing one.
         inner = names.function_scope(node) if isinstance(node, cst.FunctionDef) and not scope.is_function else None
         for child in reversed(children[id(node)]):
             in_outer_scope = inner is None or isinstance(child, cst.Decorator) or child is node.name
             child_scope = scope if in_outer_scope else inner
-            stack.append((child, node, position, node_depth, child_scope))
+            stack.append((child, node, index, node_depth, child_scope))
+
+    num_tokens = len(stream_tokens)
+    offset = _window_offset(focus_index, stream_depth, max_len)
+    # Position 0 is the module (stream index 0); position p >= 1 holds stream index p + offset.
+    kept = [0, *range(1 + offset, min(num_tokens, max_len + offset))]
+    position_of = {index: position for position, index in enumerate(kept)}
+
+    tokens = np.full(max_len, vocab.PAD, np.int32)
+    depth = np.zeros(max_len, np.int32)
+    parent = np.full(max_len, -1, np.int32)
+    node_id = np.full(max_len, -1, np.int32)
+    for position, index in enumerate(kept):
+        tokens[position] = stream_tokens[index]
+        depth[position] = min(stream_depth[index], max_depth)
+        parent[position] = position_of.get(stream_parent[index], -1)  # -1: the module's, or cut off
+        node_id[position] = stream_node[index]
+    node_to_position = {int(node): position for position, node in enumerate(node_id[:len(kept)])}
 
     valid = tokens != vocab.PAD
     for array in (tokens, depth, parent, valid, node_id):
@@ -374,6 +421,7 @@ def tokenize(module: cst.Module, max_len: int, max_depth: int = vocab.MAX_DEPTH)
         num_tokens=num_tokens,
         num_nodes=next_node_id,
         truncated=num_tokens > max_len,
+        window_offset=offset,
     )
 
 
@@ -403,6 +451,8 @@ def describe(tokenized: TokenizedProgram) -> str:
     header = f"{count} tokens"
     if tokenized.truncated:
         header += f" (truncated from {tokenized.num_tokens})"
+    if tokenized.window_offset:
+        header += f", positions 1.. are tokens {tokenized.window_offset + 1}.. of the program"
     lines = [header]
     for position in range(count):
         indent = "  " * int(tokenized.depth[position])

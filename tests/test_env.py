@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 
 from codeopt_jax import moves
+from codeopt_jax.corpus import parse_problem
 from codeopt_jax.env import CodeOptEnv, EnvConfig, SingleEnv
 from codeopt_jax.rewards import potential, reward_preset
 from codeopt_jax.rewrites import ALL_RULES
 from codeopt_jax.rewrites.base import Safety
+
+from tests.conftest import TINY_SOURCE
+from tests.test_moves import long_program, owner_of, top_level_functions
 
 REWARD = reward_preset("opcount")
 
@@ -171,3 +175,26 @@ def test_model_preferring_a_broken_program_is_flagged(service, tiny_problem):
         environment.step(np.array([first_legal(timestep.observation["action_mask"][0], "mutation_drop_statement")]))
         stats = dict(environment.model_stats)
     assert stats["preferred"] == 1 and stats["preferred_but_worse"] == 1
+
+
+def test_a_long_program_is_seen_around_its_entry_point(service):
+    program = long_program()
+    head, _, tail = TINY_SOURCE.partition("def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n"
+                                          "    return result\n")
+    problem = parse_problem(head + program + tail, "long_total.py", "train")
+    assert problem.program.strip() == program.strip() and problem.entry_point == "total"
+    with CodeOptEnv(EnvConfig(max_len=64, max_steps=2), REWARD, service) as environment:
+        timestep = environment.reset([problem])
+        view = moves.view_program(problem.program, 64, environment.allowed, focus="total")
+        assert view.window_offset > 0
+        for key in ("tokens", "depth", "parent", "valid", "action_mask"):
+            np.testing.assert_array_equal(timestep.observation[key][0], getattr(view, key), err_msg=key)
+        action = next(int(a) for a in np.flatnonzero(view.action_mask[:-1])
+                      if owner_of(problem.program, moves.decode(view, int(a)).node_id) == "total")
+        timestep = environment.step(np.array([action]))
+        source = timestep.info[0].source
+        new_view = moves.view_program(source, 64, environment.allowed, focus="total")
+        assert new_view.window_offset > 0 and not timestep.done[0]
+        np.testing.assert_array_equal(timestep.observation["tokens"][0], new_view.tokens)
+    before, after = top_level_functions(problem.program), top_level_functions(source)
+    assert {name for name in before if before[name] != after.get(name)} == {"total"}

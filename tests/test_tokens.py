@@ -531,3 +531,127 @@ def test_real_rules_sites_are_all_tokens():
             assert set(np.flatnonzero(mask[:, rule_index]).tolist()) == positions
             total_sites += len(sites)
     assert total_sites > 0
+
+
+# ---------------------------------------------------------------------------
+# The window around a focus function (the problem's entry point).
+
+
+def _helper(index: int) -> str:
+    return f"def helper_{index}(xs):\n    acc = {index}\n    for x in xs:\n        acc += x * {index}\n    return acc\n"
+
+
+TARGET = "def target(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
+
+
+def _module_with_helpers(before: int, after: int, target: str = TARGET) -> str:
+    return "\n\n".join([_helper(i) for i in range(before)] + [target] + [_helper(before + i) for i in range(after)])
+
+
+def _function_span(module: cst.Module, full: tk.TokenizedProgram, name: str) -> tuple[int, int]:
+    """[first, end) positions of a top-level function's tokens in the whole-program tokenization."""
+    order = preorder(module)
+    ids = {id(node): index for index, node in enumerate(order)}
+    function = next(node for node in module.body if isinstance(node, cst.FunctionDef) and node.name.value == name)
+    first_id = ids[id(function)]
+    subtree = range(first_id, first_id + len(preorder(function)))
+    positions = [full.node_to_position[n] for n in subtree if n in full.node_to_position]
+    assert positions == list(range(positions[0], positions[-1] + 1))
+    return positions[0], positions[-1] + 1
+
+
+def _check_window(window: tk.TokenizedProgram, full: tk.TokenizedProgram, max_depth: int = vocab.MAX_DEPTH):
+    """Position 0 is the module, positions 1.. are consecutive whole-program tokens from window_offset + 1,
+    with the same tokens, depths and node ids; parents are remapped, -1 when cut off."""
+    count = int(window.valid.sum())
+    assert count == window.max_len and window.truncated and window.num_tokens == full.num_tokens
+    assert vocab.token_name(int(window.tokens[0])) == "Module" and window.node_id[0] == 0 and window.parent[0] == -1
+    shown = [0, *range(window.window_offset + 1, window.window_offset + count)]
+    np.testing.assert_array_equal(window.node_id, full.node_id[shown])
+    np.testing.assert_array_equal(window.tokens, full.tokens[shown])
+    np.testing.assert_array_equal(window.depth, np.minimum(full.depth[shown], max_depth))
+    assert dict(window.node_to_position) == {int(n): p for p, n in enumerate(window.node_id)}
+    for position in range(1, count):
+        full_parent_node = int(full.node_id[full.parent[shown[position]]])
+        assert window.parent[position] == window.node_to_position.get(full_parent_node, -1)
+
+
+def test_window_is_centred_on_the_focus_function():
+    source = _module_with_helpers(before=12, after=12)
+    module, full = _tokenize(source, max_len=4096)
+    _, prefix = _tokenize(source, max_len=64)
+    _, window = _tokenize(source, max_len=64, focus="target")
+    _check_window(window, full)
+    first, end = _function_span(module, full, "target")
+    assert prefix.window_offset == 0 and first >= 64  # the prefix does not reach the target
+    assert window.window_offset > 0
+    before = first - (window.window_offset + 1)
+    after = (window.window_offset + 64) - end
+    assert before > 0 and after > 0 and abs(before - after) <= 1
+    assert (window.parent[1:] == -1).any()  # the first helper shown lost its def: its parent is cut off
+    # Every target token is shown, so every rewrite site of the target can be offered.
+    target_nodes = {int(n) for n in full.node_id[first:end]}
+    assert target_nodes <= set(window.node_to_position)
+    rule = NodeTypeRule("for", cst.For)
+    mask = actions.action_mask(module, window, [rule])
+    offered = {int(window.node_id[p]) for p in np.flatnonzero(mask[:, 0])}
+    assert offered == {s for s in rule.sites(module) if s in window.node_to_position}
+    assert offered & target_nodes and offered - target_nodes  # the target's loop and a neighbour's
+    prefix_offered = {int(prefix.node_id[p]) for p in np.flatnonzero(actions.action_mask(module, prefix, [rule]))}
+    assert prefix_offered and not prefix_offered & target_nodes
+
+
+@pytest.mark.parametrize("before, after", [(0, 24), (24, 0)])
+def test_window_is_clipped_to_the_program(before, after):
+    source = _module_with_helpers(before, after)
+    module, full = _tokenize(source, max_len=4096)
+    _, window = _tokenize(source, max_len=64, focus="target")
+    first, end = _function_span(module, full, "target")
+    if before == 0:  # the target comes first: the window is the prefix
+        assert window.window_offset == 0
+        np.testing.assert_array_equal(window.tokens, full.tokens[:64])
+    else:  # the target comes last: the window ends with the program
+        _check_window(window, full)
+        assert window.window_offset + 64 == full.num_tokens == end
+        assert window.window_offset + 1 < first
+
+
+def test_a_focus_longer_than_the_window_starts_at_its_def():
+    loops = "\n".join(f"    for i{k} in range(n):\n        total += i{k}" for k in range(20))
+    long_target = f"def target(n):\n    total = 0\n{loops}\n    return total\n"
+    source = _module_with_helpers(before=6, after=6, target=long_target)
+    module, full = _tokenize(source, max_len=4096)
+    _, window = _tokenize(source, max_len=64, focus="target")
+    _check_window(window, full)
+    first, end = _function_span(module, full, "target")
+    assert end - first > 64
+    assert window.window_offset + 1 == first  # position 1 is the target's def
+    assert vocab.token_name(int(window.tokens[1])) == "FunctionDef" and window.parent[1] == 0
+    assert f"positions 1.. are tokens {first}.." in tk.describe(window)
+
+
+def test_focus_changes_nothing_when_the_program_fits_or_names_no_top_level_function():
+    fields = ("tokens", "depth", "parent", "valid", "node_id")
+    for source, focus, max_len in [(SAMPLE, "squares_of_evens", 128), (_module_with_helpers(12, 12), "nope", 64),
+                                   (_module_with_helpers(12, 12), "x", 64)]:
+        _, plain = _tokenize(source, max_len=max_len)
+        _, focused = _tokenize(source, max_len=max_len, focus=focus)
+        assert focused.window_offset == 0
+        for field in fields:
+            np.testing.assert_array_equal(getattr(plain, field), getattr(focused, field), err_msg=field)
+    corpus = pytest.importorskip("codeopt_jax.corpus")
+    problems, _ = corpus.load_corpus_report(REPO / "corpus")
+    compared = 0
+    for problem in problems:  # training on the corpus sees what it saw before
+        for source in filter(None, (problem.program, problem.reference_program)):
+            module = parse_program(source)
+            for max_len in (160, 192):
+                plain = tk.tokenize(module, max_len)
+                focused = tk.tokenize(module, max_len, focus=problem.entry_point)
+                if plain.truncated:
+                    continue
+                compared += 1
+                for field in fields:
+                    np.testing.assert_array_equal(getattr(plain, field), getattr(focused, field),
+                                                  err_msg=f"{problem.name}: {field}")
+    assert compared or not problems
