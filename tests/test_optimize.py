@@ -286,3 +286,36 @@ def test_final_choice_is_made_on_timing(fast_speedup, fast_spread, expect_change
         assert "faster beyond the timing noise" in selection.reason and "search" in selection.reason
     by_phi = select_valid(tiny_problem, candidates, _FixedMeasurer(records))  # evaluation's rule: Φ decides
     assert by_phi.candidate.source == "best_phi"
+
+
+PYTEST_TESTS = '''import pytest
+from ledger import describe_amounts
+
+
+@pytest.mark.parametrize("amounts, expected", [([], ("", 0)), ([1, "2", "x", None], ("1 EUR;2 EUR;", 3))])
+def test_table(amounts, expected):
+    assert describe_amounts(amounts) == expected
+
+
+def test_currency():
+    assert describe_amounts(["10"], currency="USD") == ("10 USD;", 10)
+'''
+
+
+def test_launcher_synthesizes_and_saves_a_workload_from_pytest_tests(tmp_path, tmp_path_factory):
+    workdir, _ = shared_agent(tmp_path_factory.getbasetemp())
+    source_path, tests_path = _files(tmp_path, PYTEST_TESTS)
+    saved, record_path = tmp_path / "saved_workload.py", tmp_path / "record.json"
+    args = ["--source", source_path, "--function", "describe_amounts", "--tests", tests_path, "--workdir",
+            str(workdir), "--budget", "12", "--k", "0", "--timing_rounds", "3", "--json", str(record_path)]
+    result = _launch([*args, "--save_workload", str(saved)], env=subprocess_env(tmp_path_factory.getbasetemp()))
+    assert result.returncode == 0, result.stderr
+    assert "synthesized from 3 distinct call(s) in the tests" in result.stderr
+    assert "one pass of the original" in result.stderr and "validation: tests 3/3 passed" in result.stdout
+    namespace: dict = {}
+    exec(saved.read_text(), namespace)
+    assert max(len(args[0]) for args in namespace["workload"]()) > 100  # grown from lists of at most 4
+    assert ([1, "2", "x", None],) in namespace["edge_cases"]()  # the tests' own inputs
+    assert _passes(json.loads(record_path.read_text())["optimized_source"], MBPP_TESTS)
+    again = _launch([*args, "--workload", str(saved)], env=subprocess_env(tmp_path_factory.getbasetemp()))
+    assert again.returncode == 0 and "synthesizing" not in again.stderr, again.stderr  # the saved file is reusable
