@@ -11,7 +11,7 @@ original (Φ 0) when none passes. Used by evaluation and by optimizing a user's 
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable
+from typing import Callable, Iterable
 
 from codeopt_jax.corpus import Problem
 from codeopt_jax.program import normalized_code
@@ -44,7 +44,7 @@ class Candidate:
 
 @dataclasses.dataclass(frozen=True)
 class Rejection:
-    """A better candidate that failed its final validation, and why (one line)."""
+    """A better candidate that failed its final validation or the extra check, and why (one line)."""
 
     origin: str
     reason: str
@@ -83,9 +83,10 @@ class FinalMeasurer:
 
 
 def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: FinalMeasurer,
-                 max_tries: int = 3) -> Selection:
+                 max_tries: int = 3, verify: Callable[[Candidate], str | None] | None = None) -> Selection:
     """The highest-Φ candidate (Φ > 0, different from the original) whose final measurement
-    passes validation; the original when there is none. At most `max_tries` are measured."""
+    passes validation and, when given, `verify` (a rejection reason, or None to accept);
+    the original when there is none. At most `max_tries` are measured."""
     original_code = normalized_code(problem.program)
     ranked, seen = [], {original_code}
     for candidate in sorted(candidates, key=lambda c: -c.phi):
@@ -97,7 +98,11 @@ def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: Fi
     for candidate in ranked[:max_tries]:
         record = measurer.measure(problem, candidate.source)
         if passes_validation(record):
-            return Selection(candidate=candidate, record=record, changed=True, rejected=tuple(rejected))
+            refusal = verify(candidate) if verify is not None else None
+            if refusal is None:
+                return Selection(candidate=candidate, record=record, changed=True, rejected=tuple(rejected))
+            rejected.append(Rejection(candidate.origin, refusal))
+            continue
         reason = f"{record.status}, differential {record.differential}: {record.detail}".strip()
         rejected.append(Rejection(candidate.origin, reason.splitlines()[0] if reason else record.status))
     original = Candidate(problem.program, (), 0.0, "original")
