@@ -11,7 +11,9 @@ rewrites from the best program found so far, with Φ always measured against the
 user's original. The returned program is, among the best-Φ candidates whose final
 measurement passes the tests and matches the original on every workload call and edge
 case, the one the final paired timing finds fastest, and only when it is faster beyond
-the timing noise; otherwise the original itself, with the reason. In a program longer
+the timing noise; otherwise the original itself, with the reason. With
+`verify="crosshair"` it must also survive CrossHair's `diffbehavior` against the original
+for `verify_seconds`: a counterexample rejects it and the next fastest is tried. In a program longer
 than the agent's token window the agent sees a window around the target function; the
 search sees the whole file.
 """
@@ -30,11 +32,14 @@ from codeopt_jax.corpus import Problem
 from codeopt_jax.env import CodeOptEnv
 from codeopt_jax.proposals import greedy_candidate, problem_key, sampled_candidates
 from codeopt_jax.rewards import RewardConfig, reward_preset
-from codeopt_jax.scoring import ScoreRecord, ScoringService
+from codeopt_jax.scoring import ScoreRecord, ScoringService, symbolic
 from codeopt_jax.scoring.records import MATCH, OK
 from codeopt_jax.selection import (Candidate, FinalMeasurer, Selection, final_options, passes_validation, rule_name,
                                    select_valid)
 from codeopt_jax.user_problem import UserInputError
+
+
+VERIFY_MODES = ("tests", "crosshair")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,11 +52,25 @@ class OptimizeConfig:
     max_depth: int = 4          # rewrites the search may add to the best program so far
     timing_rounds: int = 7      # paired rounds of the final timing
     seed: int = 0
+    verify: str = "tests"       # "tests", or "crosshair": also a symbolic search for a differing input
+    verify_seconds: float = 20.0  # CrossHair's CPU seconds per checked candidate
 
     def __post_init__(self) -> None:
         reward_preset(self.reward)  # raises for an unknown preset
         if self.budget < 1 or self.k < 0 or self.max_depth < 0 or self.timing_rounds < 1:
             raise ValueError("budget and timing_rounds must be >= 1; k and max_depth >= 0")
+        if self.verify not in VERIFY_MODES:
+            raise ValueError(f"verify must be one of {', '.join(VERIFY_MODES)}, not {self.verify!r}")
+        if not self.verify_seconds > 0:
+            raise ValueError(f"verify_seconds must be > 0, not {self.verify_seconds}")
+
+
+@dataclasses.dataclass(frozen=True)
+class SymbolicVerdict:
+    """CrossHair's check of one candidate (named by its origin) against the original."""
+
+    origin: str
+    check: symbolic.SymbolicCheck
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +85,7 @@ class OptimizeResult:
     config: OptimizeConfig
     agent: dict[str, Any] | None
     notes: tuple[str, ...] = ()
+    symbolic: tuple[SymbolicVerdict, ...] = ()  # CrossHair's checks, in order (verify="crosshair")
 
     @property
     def source(self) -> str:
@@ -145,6 +165,7 @@ class OptimizeResult:
             "candidates": [{"origin": c.origin, "phi": c.phi, "rewrites": list(c.rules)} for c in self.candidates],
             "rejected": [{"origin": r.origin, "reason": r.reason} for r in self.selection.rejected],
             "unchanged_reason": self.selection.reason,
+            "symbolic": [{"origin": v.origin, **dataclasses.asdict(v.check)} for v in self.symbolic],
             "notes": list(self.notes),
             "original_source": self.problem.program,
             "optimized_source": self.source,
@@ -186,13 +207,38 @@ def hill_climb(problem: Problem, start: Candidate, original: ScoreRecord, servic
     return Candidate(best.source, start.rules + tuple(map(rule_name, best.rules)), best.phi, "greedy search")
 
 
+def crosshair_verifier(problem: Problem, seconds: float, verdicts: list[SymbolicVerdict], notes: list[str],
+                       log: Callable[[str], None]) -> Callable[[Candidate], str | None]:
+    """A `select_valid` hook: a rejection reason when CrossHair finds an input on which the candidate
+    differs from the original; otherwise None, with a note on what CrossHair did or could not do."""
+
+    def verify(candidate: Candidate) -> str | None:
+        log(f"CrossHair: looking for an input where the {candidate.origin} result differs ({seconds:g} s)")
+        check = symbolic.diff_behavior(problem.program, candidate.source, problem.entry_point, seconds)
+        verdicts.append(SymbolicVerdict(candidate.origin, check))
+        if check.status == symbolic.COUNTEREXAMPLE:
+            return f"CrossHair counterexample: {check.first_difference}"
+        if check.status == symbolic.NO_DIFFERENCE:
+            notes.append(f"CrossHair found no difference within {seconds:g} s ({check.detail}); "
+                         f"not a proof of equivalence")
+        else:
+            notes.append(f"CrossHair could not check the {candidate.origin} result ({check.status}: "
+                         f"{check.detail}); it is kept on the strength of its tests")
+        return None
+
+    return verify
+
+
 def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
              config: OptimizeConfig = OptimizeConfig(),
              log: Callable[[str], None] = lambda line: None) -> OptimizeResult:
     """Optimizes `problem.entry_point` inside `problem.program`; see the module docstring.
 
-    Raises UserInputError when the original fails its own tests or is not deterministic."""
+    Raises UserInputError when the original fails its own tests or is not deterministic, or when
+    `config.verify` is "crosshair" and CrossHair is not installed."""
     reward = reward_preset(config.reward)
+    if config.verify == "crosshair":
+        symbolic.require_crosshair()
     first = service.scorings
     original = score_original(problem, service, reward)
     allowed = moves.allowed_rules(False)
@@ -232,9 +278,12 @@ def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
             candidates.append(improved)
     scorings = service.scorings - first
     log("final validation and paired timing")
+    verdicts: list[SymbolicVerdict] = []
+    verify = (crosshair_verifier(problem, config.verify_seconds, verdicts, notes, log)
+              if config.verify == "crosshair" else None)
     selection = select_valid(problem, candidates, FinalMeasurer(service, final_options(config.timing_rounds)),
-                             require_faster=True)
+                             require_faster=True, verify=verify)
     agent_info = {"workdir": agent.workdir, "iteration": agent.iteration} if agent is not None else None
     return OptimizeResult(problem=problem, selection=selection, original_record=original,
                           candidates=tuple(candidates), scorings=scorings, config=config, agent=agent_info,
-                          notes=tuple(notes))
+                          notes=tuple(notes), symbolic=tuple(verdicts))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Iterable
+from typing import Callable, Iterable
 
 from codeopt_jax.corpus import Problem
 from codeopt_jax.program import normalized_code
@@ -45,7 +45,7 @@ class Candidate:
 
 @dataclasses.dataclass(frozen=True)
 class Rejection:
-    """A better candidate that failed its final validation, and why (one line)."""
+    """A better candidate that failed its final validation or the extra check, and why (one line)."""
 
     origin: str
     reason: str
@@ -93,13 +93,16 @@ def speedup_lower_bound(record: ScoreRecord) -> float:
 
 
 def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: FinalMeasurer,
-                 max_tries: int = 3, require_faster: bool = False) -> Selection:
+                 max_tries: int = 3, require_faster: bool = False,
+                 verify: Callable[[Candidate], str | None] | None = None) -> Selection:
     """The highest-Φ candidate (Φ > 0, different from the original) whose final measurement
-    passes validation; the original when there is none. At most `max_tries` are measured.
+    passes validation and, when given, `verify` (a rejection reason, or None to accept);
+    the original when there is none. At most `max_tries` are measured.
 
     With `require_faster`, the choice is made on the final paired timing instead: the valid
-    candidate with the highest timed speedup, and only if the lower end of its speedup's ~95%
-    interval is above 1 (faster beyond the timing noise); else the original, with `reason`."""
+    candidates in order of timed speedup, each only if the lower end of its speedup's ~95%
+    interval is above 1 (faster beyond the timing noise) and `verify` accepts it; else the
+    original, with `reason`."""
     original_code = normalized_code(problem.program)
     ranked, seen = [], {original_code}
     for candidate in sorted(candidates, key=lambda c: -c.phi):
@@ -111,21 +114,29 @@ def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: Fi
     for candidate in ranked[:max_tries]:
         record = measurer.measure(problem, candidate.source)
         if passes_validation(record):
-            if not require_faster:
+            if require_faster:
+                valid.append((candidate, record))
+                continue
+            refusal = verify(candidate) if verify is not None else None
+            if refusal is None:
                 return Selection(candidate=candidate, record=record, changed=True, rejected=tuple(rejected))
-            valid.append((candidate, record))
+            rejected.append(Rejection(candidate.origin, refusal))
             continue
         reason = f"{record.status}, differential {record.differential}: {record.detail}".strip()
         rejected.append(Rejection(candidate.origin, reason.splitlines()[0] if reason else record.status))
     reason = ""
-    if valid:
-        candidate, record = max(valid, key=lambda item: item[1].speedup or 0.0)
+    for candidate, record in sorted(valid, key=lambda item: -(item[1].speedup or 0.0)):
         bound = speedup_lower_bound(record)
-        if bound > 1.0:
+        if bound <= 1.0:
+            reason = (f"no candidate is faster beyond the timing noise: the fastest left ({candidate.origin}) "
+                      f"measured {record.speedup or 0.0:.3f}x, ~95% interval down to {bound:.3f}x")
+            break
+        refusal = verify(candidate) if verify is not None else None
+        if refusal is None:
             return Selection(candidate=candidate, record=record, changed=True, rejected=tuple(rejected))
-        reason = (f"no candidate is faster beyond the timing noise: the fastest ({candidate.origin}) measured "
-                  f"{record.speedup or 0.0:.3f}x, ~95% interval down to {bound:.3f}x")
-    elif require_faster and not ranked:
+        rejected.append(Rejection(candidate.origin, refusal))
+        reason = "every candidate faster beyond the timing noise was rejected by the verification"
+    if require_faster and not ranked:
         reason = "no candidate improved on the original"
     original = Candidate(problem.program, (), 0.0, "original")
     return Selection(candidate=original, record=measurer.measure(problem, problem.program), changed=False,

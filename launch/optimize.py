@@ -3,6 +3,8 @@
   python -m launch.optimize --source shop.py --function order_total --tests test_shop.py
   python -m launch.optimize --source shop.py --function order_total --tests test_shop.py \\
       --workload workload.py --budget 128 --reward timing --k 8 --out shop_fast.py --json result.json
+  python -m launch.optimize --source shop.py --function order_total --tests test_shop.py \\
+      --verify crosshair --verify_seconds 30
 
 --tests holds a HumanEval-style `def check(candidate)`, MBPP-style top-level `assert`
 lines calling the function, or pytest `def test_*()` functions importing it from its module.
@@ -13,6 +15,12 @@ Prints a unified diff, the paired speedup with its spread and the rewrites appli
 result always passes the tests and matches the original on the workload and the tests' own
 inputs; it is returned only when the final paired timing finds it faster beyond the noise,
 otherwise the original comes back unchanged with the reason.
+--verify crosshair (needs the crosshair-tool package) also runs CrossHair's
+`diffbehavior` on the chosen rewrite against the original, in a separate limited
+process, for --verify_seconds: an input on which they differ is shown as the rejection
+reason and the next valid rewrite is tried; finding none within the time is a note,
+not a proof of equivalence. CrossHair builds inputs from the parameters' type
+annotations; unannotated parameters get little exploration.
 Bad input gets one `error:` line on stderr and exit status 2.
 """
 
@@ -43,6 +51,10 @@ _K = flags.DEFINE_integer("k", 4, "Sampled agent episodes besides the greedy one
 _DEPTH = flags.DEFINE_integer("max_depth", 4, "Rewrites the greedy search may add.")
 _ROUNDS = flags.DEFINE_integer("timing_rounds", 7, "Paired timing rounds of the final measurement.")
 _SEED = flags.DEFINE_integer("seed", 0, "Sampling seed.")
+_VERIFY = flags.DEFINE_enum("verify", "tests", ["tests", "crosshair"],
+                            "tests: tests and the workload comparison decide; crosshair: also CrossHair's "
+                            "symbolic search for an input where the rewrite differs from the original.")
+_VERIFY_SECONDS = flags.DEFINE_float("verify_seconds", 20.0, "CrossHair's CPU seconds per checked rewrite.")
 _WORKERS = flags.DEFINE_integer("workers", 2, "Sandboxed scoring processes.")
 _OUT = flags.DEFINE_string("out", None, "Write the optimized source file here.")
 _JSON = flags.DEFINE_string("json", None, "Write a machine-readable record here.")
@@ -105,11 +117,15 @@ def main(argv: list[str]) -> int:
     from codeopt_jax.optimize import OptimizeConfig, optimize, score_original
     from codeopt_jax.rewards import reward_preset
     from codeopt_jax.scoring import ScoringService
+    from codeopt_jax.scoring.symbolic import require_crosshair
 
     try:
         config = OptimizeConfig(budget=_BUDGET.value, reward=_REWARD.value, k=_K.value, max_depth=_DEPTH.value,
-                                timing_rounds=_ROUNDS.value, seed=_SEED.value)
-    except ValueError as exc:
+                                timing_rounds=_ROUNDS.value, seed=_SEED.value, verify=_VERIFY.value,
+                                verify_seconds=_VERIFY_SECONDS.value)
+        if config.verify == "crosshair":
+            require_crosshair()
+    except (ValueError, UserInputError) as exc:
         return _fail(str(exc))
     try:
         with ScoringService(num_workers=_WORKERS.value) as service:

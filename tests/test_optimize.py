@@ -231,6 +231,8 @@ BAD_INPUT = {
     "no agent": (["--source", "{source}", "--function", "describe_amounts", "--tests", "{tests}",
                   "--workdir", "{tmp}/no_agent"], "not a training run folder"),
     "missing flag": (["--function", "describe_amounts", "--tests", "{tests}"], "missing --source"),
+    "no CrossHair time": (["--source", "{source}", "--function", "describe_amounts", "--tests", "{tests}",
+                           "--verify", "crosshair", "--verify_seconds", "0"], "verify_seconds must be > 0"),
 }
 
 
