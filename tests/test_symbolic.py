@@ -11,7 +11,7 @@ from codeopt_jax.optimize import OptimizeConfig, SymbolicVerdict, crosshair_veri
 from codeopt_jax.scoring import symbolic
 from codeopt_jax.scoring.records import MATCH, OK, ScoreRecord
 from codeopt_jax.selection import Candidate, select_valid
-from codeopt_jax.user_problem import UserInputError, build_user_problem
+from codeopt_jax.user_problem import UserInputError, attach_workload, build_user_problem
 
 needs_crosshair = pytest.mark.skipif(not symbolic.crosshair_available(), reason="crosshair-tool is not installed")
 
@@ -81,7 +81,7 @@ def test_missing_crosshair_is_one_clear_error(monkeypatch, tmp_path):
         symbolic.diff_behavior(IDENTITY, IDENTITY, "f", 1)
     (tmp_path / "f.py").write_text(IDENTITY)
     (tmp_path / "t.py").write_text("assert f(1) == 1\n")
-    problem = build_user_problem(str(tmp_path / "f.py"), "f", str(tmp_path / "t.py"))
+    problem = build_user_problem(str(tmp_path / "f.py"), "f", str(tmp_path / "t.py")).problem
     with pytest.raises(UserInputError, match="crosshair-tool"):
         optimize(problem, None, service=None, config=OptimizeConfig(verify="crosshair"))  # before any scoring
 
@@ -107,7 +107,7 @@ DOUBLE = "def f(x: int) -> int:\n    return x * 2\n"
 def test_a_counterexample_rejects_the_best_candidate_and_the_next_is_verified(tmp_path):
     (tmp_path / "f.py").write_text(DOUBLE)
     (tmp_path / "t.py").write_text("assert f(2) == 4\n")
-    problem = build_user_problem(str(tmp_path / "f.py"), "f", str(tmp_path / "t.py"))
+    problem = build_user_problem(str(tmp_path / "f.py"), "f", str(tmp_path / "t.py")).problem
     buggy = Candidate("def f(x: int) -> int:\n    return x + x if x != 1234 else 0\n", ("fake",), 2.0, "buggy")
     good = Candidate("def f(x: int) -> int:\n    return x + x\n", ("fake",), 1.0, "good")
     verdicts: list[SymbolicVerdict] = []
@@ -132,7 +132,10 @@ SCALE_BUGGY = "def scale(x: int) -> int:\n    return 3 * x if x != 1234 else 0\n
 def test_optimize_falls_back_to_the_original_and_shows_the_counterexample(tmp_path, service, monkeypatch):
     (tmp_path / "scale.py").write_text(SCALE)
     (tmp_path / "scale_tests.py").write_text("assert scale(2) == 6\nassert scale(-1) == -3\n")
-    problem = build_user_problem(str(tmp_path / "scale.py"), "scale", str(tmp_path / "scale_tests.py"))
+    user = build_user_problem(str(tmp_path / "scale.py"), "scale", str(tmp_path / "scale_tests.py"))
+    # Many calls, so the buggy rewrite (one multiply instead of a loop) is clearly faster when timed and
+    # reaches the verification.
+    problem = attach_workload(user, "def workload():\n    return [(x,) for x in range(-1000, 1000)]\n").problem
     monkeypatch.setattr(optimize_lib, "hill_climb", lambda problem, start, *args: Candidate(
         SCALE_BUGGY, ("fake",), 9.0, "fake search"))
     config = OptimizeConfig(budget=4, timing_rounds=3, verify="crosshair", verify_seconds=5)
