@@ -212,7 +212,10 @@ class Worker:
 
     def synthesize(self, problem: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         """Runs `synthesis.synthesize` on a harness without a workload; never raises."""
-        settings = synthesis.SynthesisOptions(**options)
+        try:
+            settings = synthesis.SynthesisOptions(**options)
+        except TypeError as exc:
+            return {"error": f"bad synthesis options: {exc}"}
         self.announce("synthesize", settings.budget_seconds + 30.0)
         stdout = self.stdout = sandbox.CappedStream(self.output_chars)
         saved = sys.stdout, sys.stderr
