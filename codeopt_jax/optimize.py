@@ -33,7 +33,7 @@ from codeopt_jax.env import CodeOptEnv
 from codeopt_jax.proposals import greedy_candidate, problem_key, sampled_candidates
 from codeopt_jax.rewards import RewardConfig, reward_preset
 from codeopt_jax.scoring import ScoreRecord, ScoringService, symbolic
-from codeopt_jax.scoring.records import MATCH, OK
+from codeopt_jax.scoring.records import EXCEPTION, MATCH, OK, TEST_FAILURE, TIMEOUT
 from codeopt_jax.selection import (Candidate, FinalMeasurer, Selection, final_options, passes_validation, rule_name,
                                    select_valid)
 from codeopt_jax.user_problem import UserInputError
@@ -178,20 +178,39 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else ""
 
 
+# What the scoring service was doing with the original in each phase (see ScoreRecord.phase).
+_PHASE_ACTIVITY = {
+    "load": "loading the problem and running the original {name} on its workload",
+    "tests": "running the tests of the original {name}",
+    "differential": "running the original {name} on its workload",
+    "opcount": "counting the executed instructions of the original {name}",
+    "timing": "timing the original {name}",
+}
+
+
 def score_original(problem: Problem, service: ScoringService, reward: RewardConfig) -> ScoreRecord:
-    """The original's record under the reward's gates; raises UserInputError (one line) unless
-    it passes its tests and gives the same results when run again on the workload."""
+    """The original's record under the reward's gates; raises UserInputError (one line, naming the
+    phase that failed) unless it passes its tests, gives the same results when run again on the
+    workload, and is measured as the reward needs."""
     record = service.score(problem, problem.program, reward.score_options)
     name = f"{problem.entry_point}()"
     if record.problem_error:
         raise UserInputError(f"{problem.path}: {_first_line(record.problem_error)}")
     if record.status != OK:
         detail = _first_line(record.detail) or record.status
-        raise UserInputError(f"{problem.path}: the original {name} does not pass its tests ({detail})")
+        if record.phase == "tests" and record.status in (TEST_FAILURE, EXCEPTION):
+            raise UserInputError(f"{problem.path}: the original {name} does not pass its tests ({detail})")
+        activity = _PHASE_ACTIVITY.get(record.phase, "scoring the original {name}")
+        outcome = "took too long" if record.status == TIMEOUT else "failed"
+        raise UserInputError(f"{problem.path}: {activity.format(name=name)} {outcome} ({detail})")
     if record.differential != MATCH:
         raise UserInputError(f"{problem.path}: the original {name} gives different results when run again on "
                              f"the workload ({_first_line(record.detail) or record.differential}); only "
                              f"deterministic functions with comparable results can be optimized")
+    if reward.opcount_weight and record.op_count is None:
+        raise UserInputError(f"{problem.path}: the executed instructions of the original {name} cannot be "
+                             f"counted ({_first_line(record.detail) or 'no count'}); use --reward timing or a "
+                             f"lighter workload")
     return record
 
 
@@ -244,6 +263,9 @@ def optimize(problem: Problem, agent: Agent | None, service: ScoringService,
     allowed = moves.allowed_rules(False)
     candidates: list[Candidate] = []
     notes: list[str] = []
+    if original.op_count_calls is not None and original.op_count_calls < (original.workload_calls or 0):
+        notes.append(f"executed instructions are counted on the first {original.op_count_calls} of the "
+                     f"{original.workload_calls} workload calls (the original's count stops at a cap)")
 
     def left() -> int:
         return config.budget - (service.scorings - first)

@@ -25,6 +25,7 @@ python -m launch.search --method all --split heldout --budget 32 --reward timing
 
 # Scoring-service benchmark and the reward-hack table.
 python -m launch.bench_scoring > results/bench_scoring.txt
+python -m launch.bench_opcount --repeats 5 --out results/bench_opcount.txt
 python -m launch.check_hacks --out results/reward_hacks.md
 
 # Report experiments (30-iteration runs): brevity-weight sweep and the reward-hacking study.

@@ -162,41 +162,87 @@ def summarize_pairs(original_seconds: Sequence[float], candidate_seconds: Sequen
         time_candidate=statistics.median(candidate_seconds), loops=loops, rounds=len(ratios))
 
 
+# A candidate counted on the original's slice stops at max(cap, this x the original's count).
+CANDIDATE_CAP_FACTOR = 8
+
+
+class _CapReached(BaseException):
+    """Raised by the tracer when a count passes its cap (stops the pass)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class OpCount:
+    """Instructions of one fresh-state pass over the workload's first `calls` calls (module included).
+
+    `capped`: the pass passed the cap during the call after those, which is not counted."""
+
+    count: int
+    calls: int
+    capped: bool
+
+
 class OpcodeCounter:
-    """Counts executed bytecode instructions with `sys.settrace` opcode events."""
+    """Counts executed bytecode instructions with `sys.settrace` opcode events, up to `cap` (None: no cap).
 
-    def __init__(self) -> None:
-        self.count = 0
+    The per-instruction tracer is a closure over a local counter that returns itself (no
+    attribute write, no bound method made per event); line events are off."""
 
-    def _local(self, frame, event, arg):
-        if event == "opcode":
-            self.count += 1
-        return self._local
+    def __init__(self, cap: int | None = None) -> None:
+        self.cap = sys.maxsize if cap is None else cap
 
-    def _global(self, frame, event, arg):
-        frame.f_trace_opcodes = True
-        frame.f_trace_lines = False
-        return self._local
+    def _tracers(self):
+        """The tracer for new frames, and the cell holding the count (read without a traced frame)."""
+        cap = self.cap
+        count = 0
 
-    def run(self, code, entry_point: str, calls: Calls) -> int:
-        """Instructions of one fresh-state pass: the module executed anew, then every call
-        (callees included) on fresh copies of the arguments.
+        def local(frame, event, arg):
+            nonlocal count
+            if event == "opcode":
+                count += 1
+                if count > cap:
+                    raise _CapReached
+            return local
+
+        def new_frame(frame, event, arg):
+            frame.f_trace_opcodes = True
+            frame.f_trace_lines = False
+            return local
+
+        cell = local.__closure__[local.__code__.co_freevars.index("count")]
+        return new_frame, cell
+
+    def run(self, code, entry_point: str, calls: Calls) -> OpCount:
+        """Instructions of one fresh-state pass: the module executed anew, then the calls in order
+        (callees included) on fresh copies of the arguments, until the count passes the cap.
 
         Raises RuntimeError if the traced code removed or replaced the tracer, since the
         count would then be meaningless (and a too-low count would be a reward hack)."""
-        copies = fresh_copies(calls)
-        self.count = 0
+        return self.run_copies(code, entry_point, fresh_copies(calls))
+
+    def run_copies(self, code, entry_point: str, copies: list[tuple]) -> OpCount:
+        """`run` on argument tuples already copied (`fresh_copies`); the pass may mutate them."""
+        tracer, cell = self._tracers()
+        cap, done, finished = self.cap, 0, 0  # count after the last call finished within the cap
         previous = sys.gettrace()
-        sys.settrace(self._global)
+        sys.settrace(tracer)
         try:
             namespace = fresh_namespace()  # inline, not load_function: its frame would be counted
             exec(code, namespace)
             function = namespace[entry_point]
+            done = cell.cell_contents  # a cell read runs no Python frame, so nothing extra is counted
             for args in copies:
                 function(*args)
+                if cell.cell_contents > cap:  # the program swallowed _CapReached
+                    break
+                finished += 1
+                done = cell.cell_contents
+        except _CapReached:
+            if cell.cell_contents <= cap:
+                raise  # the program raised it itself: not a stop at the cap
         finally:
-            tampered = sys.gettrace() != self._global
+            tampered = sys.gettrace() is not tracer
             sys.settrace(previous)
-        if tampered:
-            raise RuntimeError("the candidate changed the trace function; op count is void")
-        return self.count
+        capped = cell.cell_contents > cap
+        if tampered and not capped:
+            raise RuntimeError("the program removed or replaced the trace function; the op count is void")
+        return OpCount(count=done, calls=finished, capped=capped)

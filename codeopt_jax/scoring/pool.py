@@ -77,6 +77,7 @@ class WorkerProcess:
         self.ready = False
         self.job_index: int | None = None
         self.phase = "startup"
+        self.phase_budget = limits.startup_seconds
         self.deadline = time.monotonic() + limits.startup_seconds
         self.started_job = 0.0
         self.cpu_seconds = 0.0
@@ -216,6 +217,7 @@ class WorkerPool:
                     index = pending.pop()
                     worker.job_index = index
                     worker.phase = "dispatch"
+                    worker.phase_budget = self.limits.max_phase_seconds
                     worker.started_job = time.monotonic()
                     worker.deadline = worker.started_job + self.limits.max_phase_seconds
                     if not worker.send(dict(jobs[index], kind=jobs[index].get("kind", "evaluate"))):
@@ -253,11 +255,12 @@ class WorkerPool:
                 if not isinstance(budget, (int, float)) or budget != budget:
                     budget = self.limits.max_phase_seconds
                 worker.phase = str(message.get("phase", "?"))[:40]
-                worker.deadline = time.monotonic() + min(float(budget), self.limits.max_phase_seconds)
+                worker.phase_budget = min(float(budget), self.limits.max_phase_seconds)
+                worker.deadline = time.monotonic() + worker.phase_budget
             elif kind == "result" and worker.job_index is not None:
                 fields = message.get("fields")
                 results[worker.job_index] = fields if isinstance(fields, dict) else {
-                    "status": records.CRASH, "detail": "worker sent a malformed result"}
+                    "status": records.CRASH, "detail": "worker sent a malformed result", "phase": worker.phase}
                 worker.job_index = None
                 worker.phase = "idle"
                 worker.jobs_done += 1
@@ -275,8 +278,9 @@ class WorkerPool:
             self.stats.timeouts += 1
             elapsed = time.monotonic() - worker.started_job
             results[worker.job_index] = {
-                "status": records.TIMEOUT,
-                "detail": f"no answer within the {worker.phase} deadline ({elapsed:.1f} s); worker killed"}
+                "status": records.TIMEOUT, "phase": worker.phase,
+                "detail": f"no answer within the {worker.phase} deadline of {worker.phase_budget:.1f} s "
+                          f"({elapsed:.1f} s into the job); worker killed"}
         self._replace(worker)
 
     def _finish_dead(self, worker: WorkerProcess, results: list, detail: str | None = None) -> None:
@@ -285,7 +289,7 @@ class WorkerPool:
             status, description = records.CRASH, detail
             if description is None:
                 status, description = worker.exit_description()
-            results[worker.job_index] = {"status": status, "detail": description}
+            results[worker.job_index] = {"status": status, "detail": description, "phase": worker.phase}
         self._replace(worker)
 
     def close(self) -> None:

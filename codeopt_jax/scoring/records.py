@@ -45,6 +45,8 @@ class ScoreOptions:
         candidate in two separate worker processes, measured one at a time in ABBA order,
         every pass from freshly executed code on fresh argument copies.
       opcount: executed bytecode instructions on one fresh-state workload pass (deterministic).
+      opcount_cap: the original's count stops after this many instructions (about a second
+        traced); both sides are then counted on the workload calls it finished (its slice).
       timing_rounds: least number of (original, candidate) pairs; the speedup is their median
         ratio. More rounds follow, up to `timing_max_rounds`, while the ~95% interval of that
         median (1.57 IQR / sqrt(n)) is wider than +-`timing_target_interval` of it.
@@ -55,6 +57,7 @@ class ScoreOptions:
     differential: bool = True
     timing: bool = False
     opcount: bool = False
+    opcount_cap: int = 5_000_000
     timing_rounds: int = 7
     timing_min_seconds: float = 0.005
     timing_max_rounds: int = 15
@@ -81,7 +84,11 @@ class ScoreRecord:
     ratios; `speedup_low` / `speedup_high` are their 25th / 75th percentiles and
     `speedup_cv` their coefficient of variation, `speedup_cold` the ratio of the two sides'
     first (cold) passes, `timing_rounds` the pairs measured. `op_count` / `op_count_original` are
-    executed bytecode instructions over one workload pass. Unmeasured fields are None.
+    executed bytecode instructions over one fresh-state pass of the workload's first `op_count_calls`
+    of its `workload_calls` calls (all of them unless the original's count passed its cap; 0 when
+    even the first call did, and then the counts are None and `detail` says so). `phase` is the phase
+    a failed job failed in ("load", "tests", "differential", "opcount", "timing"; for a worker killed
+    at a deadline, the phase it was in), else the last one it ran. Unmeasured fields are None.
     """
 
     status: str
@@ -101,9 +108,12 @@ class ScoreRecord:
     timing_rounds: int | None = None
     op_count: int | None = None
     op_count_original: int | None = None
+    op_count_calls: int | None = None
+    workload_calls: int | None = None
     static: StaticMetrics | None = None
     output: str = ""
     problem_error: str = ""
+    phase: str = ""
     cached: bool = False
     worker_seconds: float = 0.0
 
@@ -114,7 +124,7 @@ class ScoreRecord:
 
     @property
     def op_ratio(self) -> float | None:
-        """op_count / op_count_original (< 1 means fewer executed instructions)."""
+        """op_count / op_count_original, both on the same `op_count_calls` calls (< 1: fewer instructions)."""
         if self.op_count is None or not self.op_count_original:
             return None
         return self.op_count / self.op_count_original
@@ -138,10 +148,18 @@ class JobOutcome:
     differential: str = SKIPPED
     op_count: int | None = None
     op_count_original: int | None = None
+    op_count_calls: int | None = None
+    workload_calls: int | None = None
     static: StaticMetrics | None = None
     output: str = ""
     problem_error: str = ""
+    phase: str = ""
     worker_seconds: float = 0.0
+
+    def enter(self, phase: str) -> None:
+        """Marks the start of a phase; a failed job keeps the phase it failed in."""
+        if self.status == OK:
+            self.phase = phase
 
     def fail(self, status: str, detail: str, **details: Any) -> None:
         """Ends the candidate's evaluation with `status`; `details` set named fields (e.g. traceback)."""
@@ -154,7 +172,7 @@ class JobOutcome:
     def void(self, status: str, detail: str) -> None:
         """Like `fail`, and drops every measurement (an untrusted number is no number)."""
         self.fail(status, detail)
-        self.op_count = self.op_count_original = None
+        self.op_count = self.op_count_original = self.op_count_calls = None
 
     @property
     def passing(self) -> bool:
@@ -170,8 +188,8 @@ _OUTCOME_FIELDS = frozenset(field.name for field in dataclasses.fields(JobOutcom
 _FLOAT_FIELDS = ("speedup", "speedup_low", "speedup_high", "speedup_cv", "speedup_cold", "time_original",
                  "time_candidate")
 _INT_FIELDS = ("tests_passed", "tests_total", "timing_loops", "timing_rounds", "op_count",
-               "op_count_original")
-_STR_FIELDS = ("detail", "traceback", "output", "problem_error")
+               "op_count_original", "op_count_calls", "workload_calls")
+_STR_FIELDS = ("detail", "traceback", "output", "problem_error", "phase")
 _MAX_TEXT = 4000
 
 

@@ -115,6 +115,7 @@ class ScoringService:
                                   min_seconds=options.timing_min_seconds)
         finally:
             self._idle_pairs.put(pair)
+        fields = dict(fields, phase="timing")
         if timing.get("status") != records.OK:
             return dict(fields, status=timing["status"], detail=timing.get("detail", ""))
         return dict(fields, **timing)

@@ -49,6 +49,10 @@ _MAX_PROBLEM_STATES = 64
 _MAX_TIMING_WORKLOADS = 16
 _LOAD_BUDGET = 20.0
 _TESTS_BUDGET = 10.0
+# Op-count deadline: the counts stop at caps (ScoreOptions.opcount_cap instructions for the original,
+# at most CANDIDATE_CAP_FACTOR times more for the candidate), traced at well under this many seconds
+# per instruction (results/bench_opcount.txt); the per-pass term covers C-level work no cap bounds.
+_TRACED_SECONDS_PER_OP = 1e-6
 
 
 class _Failure(Exception):
@@ -112,7 +116,7 @@ class ProblemState:
             ) from None
         self.edge_cases = self._edge_cases()
         self.program_code = compile(problem["program"], f"<program {self.name}>", "exec", dont_inherit=True)
-        self.op_count: int | None = None
+        self.op_counts: dict[int, measure.OpCount] = {}  # by cap
         self.check_time = self._time_original_check()
 
     def _edge_cases(self) -> list[EdgeCase]:
@@ -152,10 +156,11 @@ class ProblemState:
     def _problem_error(self, message: str) -> _Failure:
         return _Failure(records.EXCEPTION, message, problem_error=message)
 
-    def original_op_count(self) -> int:
-        if self.op_count is None:
-            self.op_count = measure.OpcodeCounter().run(self.program_code, self.entry_point, self.pristine)
-        return self.op_count
+    def original_op_count(self, cap: int) -> measure.OpCount:
+        """The original's count, stopped after `cap` instructions: the calls it finished are the slice."""
+        if cap not in self.op_counts:
+            self.op_counts[cap] = measure.OpcodeCounter(cap).run(self.program_code, self.entry_point, self.pristine)
+        return self.op_counts[cap]
 
 
 class Worker:
@@ -167,8 +172,11 @@ class Worker:
         self.problems: OrderedDict[str, ProblemState] = OrderedDict()
         self.integrity = sandbox.Integrity()
         self.timer = Timer(self)
+        self.outcome: records.JobOutcome | None = None  # of the evaluate job running
 
     def announce(self, phase: str, budget: float) -> None:
+        if self.outcome is not None:
+            self.outcome.enter(phase)
         protocol.write_message(self.result_fd, {"kind": "phase", "phase": phase, "budget": budget})
 
     def problem_state(self, problem: dict[str, Any]) -> ProblemState:
@@ -243,7 +251,7 @@ class Worker:
         stdout = self.stdout = sandbox.CappedStream(self.output_chars)
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = stdout
-        outcome = records.JobOutcome(static=static_metrics(candidate))
+        outcome = self.outcome = records.JobOutcome(static=static_metrics(candidate))
         try:
             self._evaluate(problem, candidate, options, outcome)
         except _Failure as failure:
@@ -256,6 +264,7 @@ class Worker:
             outcome.fail(records.EXCEPTION, f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()[-3000:])
         finally:
             sys.stdout, sys.stderr = saved
+            self.outcome = None
         if stdout.exceeded:
             outcome.void(records.OUTPUT_LIMIT, f"output exceeded {self.output_chars} characters")
         outcome.output = stdout.getvalue()[-2000:]
@@ -274,9 +283,10 @@ class Worker:
             self.announce("differential", 3.0 + 30.0 * state.expected_time)
             self._differential(state, function, outcome)
         if outcome.passing and not self.stdout.exceeded and options.get("opcount"):
-            self.announce("opcount", 30.0 + 400.0 * state.expected_time)
-            outcome.op_count = measure.OpcodeCounter().run(code, state.entry_point, state.pristine)
-            outcome.op_count_original = state.original_op_count()
+            cap = int(options.get("opcount_cap", records.ScoreOptions.opcount_cap))
+            self.announce("opcount", 30.0 + (1 + measure.CANDIDATE_CAP_FACTOR) * cap * _TRACED_SECONDS_PER_OP
+                          + 60.0 * state.expected_time)
+            _count_ops(state, code, cap, outcome)
 
     def _run_check(self, state: ProblemState, function, outcome: records.JobOutcome) -> None:
         tally = checks.AssertTally()
@@ -377,6 +387,22 @@ def _define(code, entry_point: str):
     except BaseException as exc:
         raise _Failure(records.EXCEPTION, f"defining the candidate raised {type(exc).__name__}: {exc}",
                        traceback=traceback.format_exc()[-3000:]) from None
+
+
+def _count_ops(state: ProblemState, code, cap: int, outcome: records.JobOutcome) -> None:
+    """Counts candidate and original on the same calls: those the original's capped count finished."""
+    original = state.original_op_count(cap)
+    outcome.op_count_calls, outcome.workload_calls = original.calls, len(state.pristine)
+    if original.calls == 0:
+        outcome.detail = outcome.detail or (f"op count skipped: the original passes {cap:,} instructions "
+                                            f"before its first workload call returns")
+        return
+    cap = max(cap, measure.CANDIDATE_CAP_FACTOR * original.count)
+    candidate = measure.OpcodeCounter(cap).run(code, state.entry_point, state.pristine[:original.calls])
+    if candidate.capped:
+        raise _Failure(records.TIMEOUT, f"op count stopped at {cap:,} instructions within the first "
+                       f"{original.calls} workload calls (the original's count: {original.count:,})")
+    outcome.op_count, outcome.op_count_original = candidate.count, original.count
 
 
 class TimingSide:
