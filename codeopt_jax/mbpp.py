@@ -19,6 +19,7 @@ import dataclasses
 import json
 import pathlib
 
+from codeopt_jax.program import ProgramError, parse_program
 from codeopt_jax.user_problem import UserInputError, UserProblem, harness_problem
 
 SPLITS = {"prompt": (1, 10), "test": (11, 510), "validation": (511, 600), "train": (601, 974)}
@@ -81,12 +82,19 @@ def _normalize(text: str) -> str:
 
 
 def _parseable(code: str) -> str | None:
-    """The code as it parses: as given, else with tabs expanded (the file mixes tabs and spaces)."""
-    for variant in (code, code.expandtabs(4), code.expandtabs(8)):
+    """The code as both Python and libcst (the rewrites' parser) read it: as given, else with
+    tabs expanded, else re-printed from its AST (the file mixes tabs and spaces)."""
+    variants = [code, code.expandtabs(4), code.expandtabs(8)]
+    try:
+        variants.append(ast.unparse(ast.parse(code)) + "\n")
+    except (SyntaxError, ValueError, RecursionError):
+        pass
+    for variant in variants:
         try:
             ast.parse(variant)
+            parse_program(variant)
             return variant
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, ProgramError):
             continue
     return None
 

@@ -24,6 +24,7 @@ import dataclasses
 import pathlib
 
 from codeopt_jax.corpus import Problem
+from codeopt_jax.program import ProgramError, parse_program
 
 _HARNESS = ("check", "workload", "edge_cases", "reference", "FAMILY", "ENTRY_POINT", "TAGS")
 _PREFIX = "__codeopt_"
@@ -252,6 +253,11 @@ def harness_problem(program: str, source_path: str, function: str, tests: str, t
                     name: str | None = None) -> UserProblem:
     """The program and its tests as a harness without a workload (raises UserInputError)."""
     tree = _parse(program, source_path)
+    try:
+        parse_program(program)
+    except ProgramError as exc:
+        raise UserInputError(f"{source_path}: the rewriter's parser (libcst) cannot read it ({exc}); "
+                             f"mixed tabs and spaces?") from None
     functions = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if function not in functions:
         known = ", ".join(sorted(functions)) or "none"
