@@ -49,5 +49,10 @@ python -m launch.train --workdir runs/screen_top2 --reward timing --iterations 1
 # Evaluation of the shipped agent beside the baselines, the ceiling and the references.
 python -m launch.evaluate --split all --k 4 --ceiling_budget 64 --out_dir results
 
+# External code: MBPP's test split (workloads synthesized from the tests), and `optimize` as a user runs it on
+# MBPP validation functions with the tests in three styles and no workload.
+python -m launch.evaluate --benchmark mbpp --split test --k 4 --ceiling_budget 64 --out_dir results
+python -m launch.try_optimize --split validation --tasks 10 --out results/optimize_trial.md
+
 # The report.
 python -m launch.report
