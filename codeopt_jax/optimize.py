@@ -126,12 +126,13 @@ class OptimizeResult:
             lines.append(f"rewrites: {', '.join(self.selection.candidate.rules)} "
                          f"(found by {self.selection.candidate.origin})")
         else:
-            lines.append(f"{name}: no valid improvement found; the original is returned unchanged")
             if self.selection.reason:
-                lines.append(f"why: {self.selection.reason}")
+                lines += [f"{name}: the original is returned unchanged", f"why: {self.selection.reason}"]
+            else:
+                lines.append(f"{name}: no valid improvement found; the original is returned unchanged")
         lines.append(f"validation: tests {record.tests_passed}/{record.tests_total} passed, "
                      f"outputs {'match' if record.differential == MATCH else record.differential} "
-                     f"the original on the workload")
+                     f"the original on the workload and the tests' inputs")
         for rejection in self.selection.rejected:
             lines.append(f"rejected {rejection.origin}: {rejection.reason}")
         lines.extend(f"note: {note}" for note in self.notes)

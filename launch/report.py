@@ -123,6 +123,14 @@ def main(argv: list[str]) -> int:
         "## Generalization\n\n`python -m launch.evaluate --split all --k 4 --ceiling_budget 64 --out_dir results` "
         "(per-problem rows: [evaluation_all.md](evaluation_all.md))\n\n"
         + _include(results / "evaluation_all.md", "evaluation table", "## Summary", "## Per problem"),
+        "## Code written by others: MBPP\n\n`python -m launch.evaluate --benchmark mbpp --split test --k 4 "
+        "--ceiling_budget 64 --out_dir results` (MBPP: Austin et al. 2021, CC BY 4.0; per-problem rows: "
+        "[evaluation_mbpp_test.md](evaluation_mbpp_test.md)). Each task's solution is the program, its assert "
+        "lines the tests, its workload synthesized from them; the test split is never used for training or "
+        "tuning.\n\n"
+        + _include(results / "evaluation_mbpp_test.md", "MBPP evaluation", "## Tasks", "## Per problem")
+        + "\n\n### `optimize` as a user runs it\n\n"
+        + _include(results / "optimize_trial.md", "optimize trial", "Each function"),
         "## Search baselines (held-out, op-count reward, 64 scorings per problem)\n\n"
         "`python -m launch.search --method all --split heldout --budget 64 --reward opcount "
         "--out results/search_heldout_opcount.json --table results/search_heldout_opcount.md`\n\n"

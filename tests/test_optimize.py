@@ -174,7 +174,7 @@ def test_nothing_to_rewrite_returns_the_original(tmp_path, service):
     result = optimize(_problem(service, source_path, tests_path), None, service,
                       OptimizeConfig(budget=10, timing_rounds=3))
     assert not result.changed and result.source == source and result.diff() == ""
-    assert "no valid improvement found" in "\n".join(result.report_lines())
+    assert "why: no candidate improved on the original" in "\n".join(result.report_lines())
 
 
 def test_original_failing_its_tests_is_user_error(tmp_path, service):

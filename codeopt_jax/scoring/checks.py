@@ -6,6 +6,7 @@ import ast
 import hashlib
 import math
 import re
+import sys
 from typing import Any, Callable
 
 TALLY_NAME = "__codeopt_assert__"
@@ -181,7 +182,13 @@ def _canonical(value: Any, parts: list[str], depth: int) -> None:
 
 
 def output_digest(outputs: Any) -> str:
-    """A short hash of `outputs` that two processes can compare (see `_canonical`)."""
+    """A short hash of `outputs` that two processes can compare (see `_canonical`); ints of any
+    size (the interpreter's limit on int-to-text digits is lifted while hashing)."""
     parts: list[str] = []
-    _canonical(outputs, parts, 0)
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        _canonical(outputs, parts, 0)
+    finally:
+        sys.set_int_max_str_digits(limit)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
