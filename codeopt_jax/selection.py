@@ -20,6 +20,10 @@ from codeopt_jax.scoring import ScoreOptions, ScoreRecord, ScoringService
 from codeopt_jax.scoring.records import MATCH, OK
 
 FINAL_TIMING_SECONDS = 0.02  # per timed measurement: longer than training's, for a steadier final speedup
+# A timed speedup's interval comes from one pair of processes; re-measured on a fresh pair, the median of an
+# unchanged-cost rewrite moved by up to ~5-10% on MBPP's allocation-heavy workloads (per-process heap state).
+# So "faster beyond the noise" means the interval's lower end clears this margin, not just 1.
+NOISE_MARGIN = 1.05
 
 
 def final_options(timing_rounds: int) -> ScoreOptions:
@@ -101,8 +105,8 @@ def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: Fi
 
     With `require_faster`, the choice is made on the final paired timing instead: the valid
     candidates in order of timed speedup, each only if the lower end of its speedup's ~95%
-    interval is above 1 (faster beyond the timing noise) and `verify` accepts it; else the
-    original, with `reason`."""
+    interval is above NOISE_MARGIN (faster beyond the timing noise, within and between
+    process pairs) and `verify` accepts it; else the original, with `reason`."""
     original_code = normalized_code(problem.program)
     ranked, seen = [], {original_code}
     for candidate in sorted(candidates, key=lambda c: -c.phi):
@@ -127,9 +131,10 @@ def select_valid(problem: Problem, candidates: Iterable[Candidate], measurer: Fi
     reason = ""
     for candidate, record in sorted(valid, key=lambda item: -(item[1].speedup or 0.0)):
         bound = speedup_lower_bound(record)
-        if bound <= 1.0:
+        if bound <= NOISE_MARGIN:
             reason = (f"no candidate is faster beyond the timing noise: the fastest left ({candidate.origin}) "
-                      f"measured {record.speedup or 0.0:.3f}x, ~95% interval down to {bound:.3f}x")
+                      f"measured {record.speedup or 0.0:.3f}x, ~95% interval down to {bound:.3f}x "
+                      f"(needs > {NOISE_MARGIN:.2f}x, the spread between fresh process pairs)")
             break
         refusal = verify(candidate) if verify is not None else None
         if refusal is None:
