@@ -146,14 +146,15 @@ def task_harnesses(tasks: list[Task]) -> tuple[list[UserProblem], list[Skipped]]
     return harnesses, skipped
 
 
+_CATEGORIES = (("does not parse", "solution does not parse"),
+               ("call no top-level function", "tests call no top-level function"),
+               ("reserves", "solution defines a harness name"),
+               ("do not combine", "tests do not compile"))
+
+
 def _category(reason: str) -> str:
-    for category in ("does not parse", "call no top-level function", "reserves", "do not combine"):
-        if category in reason:
-            return {"does not parse": "solution does not parse",
-                    "call no top-level function": "tests call no top-level function",
-                    "reserves": "solution defines a harness name",
-                    "do not combine": "tests do not compile"}[category]
-    return "bad tests"
+    """A short, countable category for a harness error."""
+    return next((category for needle, category in _CATEGORIES if needle in reason), "bad tests")
 
 
 def task_id(problem_name: str) -> int:
