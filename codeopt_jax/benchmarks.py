@@ -61,10 +61,11 @@ def load_mbpp(path: str, split: str, service: ScoringService, options: Synthesis
     """MBPP tasks of `split` (optionally only `task_ids`) as problems with synthesized workloads."""
     tasks = mbpp.load_tasks(path, split)
     if task_ids:
-        unknown = set(task_ids) - {t.task_id for t in tasks}
+        wanted = set(task_ids)
+        unknown = wanted - {t.task_id for t in tasks}
         if unknown:
             raise mbpp.BenchmarkError(f"{path}: no tasks {sorted(unknown)} in the {split} split")
-        tasks = [t for t in tasks if t.task_id in set(task_ids)]
+        tasks = [t for t in tasks if t.task_id in wanted]
     harnesses, skipped = mbpp.task_harnesses(tasks)
     progress(f"mbpp {split}: {len(tasks)} tasks, {len(harnesses)} harnesses; synthesizing workloads")
     built = with_synthesized_workloads(harnesses, service, options)

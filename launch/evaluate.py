@@ -95,12 +95,15 @@ def main(argv: list[str]) -> int:
             from codeopt_jax import benchmarks, mbpp
             from codeopt_jax.scoring.synthesis import SynthesisOptions
 
-            ids = [int(name.rsplit("_", 1)[-1]) for name in _PROBLEMS.value or []]
             try:
+                bad = [name for name in _PROBLEMS.value or [] if not name.rsplit("_", 1)[-1].isdigit()]
+                if bad:
+                    raise ValueError(f"--problems {','.join(bad)}: MBPP problems are task ids (11 or mbpp_11)")
+                ids = [mbpp.task_id(name) for name in _PROBLEMS.value or []]
                 loaded = benchmarks.load_mbpp(_BENCHMARK_PATH.value, _SPLIT.value, service,
                                               SynthesisOptions(seed=_SEED.value, target_seconds=_WORKLOAD_MS.value / 1e3),
                                               task_ids=ids, progress=progress)
-            except mbpp.BenchmarkError as exc:
+            except ValueError as exc:  # mbpp.BenchmarkError, or --problems names that are no task ids
                 print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
                 return 2
             problems = list(loaded.problems)

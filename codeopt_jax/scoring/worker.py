@@ -65,6 +65,15 @@ class _Failure(Exception):
         self.extra = extra
 
 
+def harness_namespace(problem: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The problem file executed with its asserts counted (`checks.compile_counting`):
+    (its namespace, whether the asserts are counted). Raises what the file raises."""
+    code, counted = checks.compile_counting(problem["source"], f"<problem {problem['name']}>")
+    namespace: dict[str, Any] = {"__name__": f"problem_{problem['name']}", "__builtins__": builtins}
+    exec(code, namespace)
+    return namespace, counted
+
+
 @dataclasses.dataclass(frozen=True)
 class EdgeCase:
     """One input of `edge_cases()` and what the original does with it."""
@@ -81,12 +90,8 @@ class ProblemState:
     def __init__(self, problem: dict[str, Any]):
         self.name = problem["name"]
         self.entry_point = problem["entry_point"]
-        filename = f"<problem {self.name}>"
         try:
-            code, self.counted = checks.compile_counting(problem["source"], filename)
-            self.namespace: dict[str, Any] = {"__name__": f"problem_{self.name}",
-                                              "__builtins__": builtins}
-            exec(code, self.namespace)
+            self.namespace, self.counted = harness_namespace(problem)
         except Exception as exc:
             raise self._problem_error(f"problem file raised {type(exc).__name__}: {exc}") from None
         self.original = self.namespace.get(self.entry_point)
@@ -228,11 +233,10 @@ class Worker:
         stdout = self.stdout = sandbox.CappedStream(self.output_chars)
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = stdout
-        namespace: dict[str, Any] = {"__name__": f"problem_{problem['name']}", "__builtins__": builtins,
-                                     checks.TALLY_NAME: checks.AssertTally()}
+        namespace: dict[str, Any] = {}
         try:
-            code, _ = checks.compile_counting(problem["source"], f"<problem {problem['name']}>")
-            exec(code, namespace)
+            namespace, _ = harness_namespace(problem)
+            namespace[checks.TALLY_NAME] = checks.AssertTally()
             original, check = namespace.get(problem["entry_point"]), namespace.get("check")
             if not callable(original) or not callable(check):
                 return {"error": f"the harness defines no {problem['entry_point']}() or check()"}
