@@ -22,7 +22,7 @@ def test_check_corpus_json_names_broken_files_and_fails(tmp_path):
     completed = run("launch.check_corpus", "--root", str(tmp_path), "--json")
     assert completed.returncode == 1, completed.stderr
     report = json.loads(completed.stdout)
-    assert [p["name"] for p in report["problems"]] == ["good_total"]
+    assert [p["name"] for p in report["problems"]] == ["good_total"], report["errors"]
     assert {"name", "split", "family", "lines", "workload_ms"} <= set(report["problems"][0])
     problems = {e["path"].rsplit("/", 1)[-1]: e["problem"] for e in report["errors"]}
     assert "syntax error at line 1" in problems["bad_syntax.py"]

@@ -57,8 +57,9 @@ class ScoringService:
         return self.score_many([(problem, candidate)], options)[0]
 
     def score_many(self, items: Sequence[tuple[Problem, str]],
-                   options: ScoreOptions = ScoreOptions()) -> list[ScoreRecord]:
-        """One record per (problem, candidate source), in order; runs uncached ones in parallel."""
+                   options: ScoreOptions = ScoreOptions(), fresh: bool = False) -> list[ScoreRecord]:
+        """One record per (problem, candidate source), in order; runs uncached ones in parallel.
+        With `fresh`, every item runs again (a re-measurement) and replaces what the cache held."""
         start = time.perf_counter()
         results: list[ScoreRecord | None] = [None] * len(items)
         jobs: list[dict] = []
@@ -66,7 +67,7 @@ class ScoringService:
         waiting: dict[str, list[int]] = {}
         for index, (problem, candidate) in enumerate(items):
             key = cache_key(problem.source, candidate, options)
-            cached = self.cache.get(key)
+            cached = None if fresh else self.cache.get(key)
             if cached is not None:
                 results[index] = cached
                 continue
