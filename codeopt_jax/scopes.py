@@ -5,7 +5,7 @@ list binds (the tokenizer's per-scope bindings use them too). `name_occurrences(
 walks root once and lists every occurrence of a variable name (loads, stores,
 deletions, global/nonlocal declarations; attribute names and keywords excluded; names
 bound only inside a comprehension are skipped), marking those inside a nested def,
-lambda or class; `rewrites.analysis.occurrences` caches it per program and
+lambda or class; `rewrites.names.occurrences` caches it per program and
 `rewrites.context.ProgramContext` uses it for the names a program binds.
 """
 

@@ -2,7 +2,7 @@
 
 Every module under `codeopt_jax/` and `launch/` is parsed with `ast` (function-local
 imports included). A module belongs to the layer of its top-level name (`rewrites`
-for `codeopt_jax.rewrites.analysis`, `launch` for every launcher).
+for `codeopt_jax.rewrites.names`, `launch` for every launcher).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import pytest
 from codeopt_jax.program import parse_program, preorder
 from codeopt_jax.rewrites import (ALL_RULES, RewriteError, Safety, apply_rewrite, legal_actions, rule_by_name,
                                   rule_index)
-from codeopt_jax.rewrites import analysis
+from codeopt_jax.rewrites import liveness, purity
 from codeopt_jax.rewrites.context import ProgramContext
 from tests import test_rewrites_loops
 from tests import test_rewrites_reductions
@@ -205,10 +205,10 @@ def f(xs, ys):
         print(len(ys))
 ''')
     loops = ctx.nodes_of_type((cst.For,))
-    assert analysis.alias_names("ys", ctx.nodes_of_type((cst.FunctionDef,))[0], ctx) == {"add", "other"}
-    assert not analysis.not_mutated("ys", loops[0], ctx)
-    assert not analysis.not_mutated("ys", loops[1], ctx)
-    assert analysis.not_mutated("xs", loops[0], ctx)
+    assert purity.alias_names("ys", ctx.nodes_of_type((cst.FunctionDef,))[0], ctx) == {"add", "other"}
+    assert not purity.not_mutated("ys", loops[0], ctx)
+    assert not purity.not_mutated("ys", loops[1], ctx)
+    assert purity.not_mutated("xs", loops[0], ctx)
 
 
 def test_dead_after_follows_control_flow() -> None:
@@ -235,10 +235,10 @@ def h(rows):
     return 0
 ''')
     first, second, in_g, outer, inner = ctx.nodes_of_type((cst.For,))
-    assert analysis.dead_after(first, ["x"], ctx)  # the next loop rebinds x or leaves it as it was
-    assert analysis.dead_after(second, ["x"], ctx)
-    assert not analysis.dead_after(in_g, ["x"], ctx)
-    assert not analysis.dead_after(inner, ["x"], ctx)  # read again on the next pass of the outer loop
+    assert liveness.dead_after(first, ["x"], ctx)  # the next loop rebinds x or leaves it as it was
+    assert liveness.dead_after(second, ["x"], ctx)
+    assert not liveness.dead_after(in_g, ["x"], ctx)
+    assert not liveness.dead_after(inner, ["x"], ctx)  # read again on the next pass of the outer loop
 
 
 def test_purity_of_calls() -> None:
@@ -259,5 +259,5 @@ def f(v, g):
     return norm(v), noisy(v), g(v), sorted(v, key=len), sorted(v, key=g), v.lower(), v.append(1)
 ''')
     values = ctx.nodes_of_type((cst.Tuple,))[-1].elements
-    verdicts = [analysis.is_pure(element.value, ctx) for element in values]
+    verdicts = [purity.is_pure(element.value, ctx) for element in values]
     assert verdicts == [True, False, False, True, False, True, False]

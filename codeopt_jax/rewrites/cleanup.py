@@ -6,7 +6,8 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import build, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 from codeopt_jax.syntax import COMPREHENSION_TYPES
@@ -72,7 +73,7 @@ class SortedFirstToMin(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         parts = _sorted_parts(node.value, ctx)
-        if parts is None or _index_position(node) != 0 or analysis._in_store_target(node, ctx):
+        if parts is None or _index_position(node) != 0 or names.in_store_target(node, ctx):
             return None
         func = _builtin_for(0, parts[2])
         return (parts, func) if ctx.builtin_usable(func) else None
@@ -101,7 +102,7 @@ class SortedLastToMax(Rule):
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         parts = _sorted_parts(node.value, ctx)
         if parts is None or parts[1] is not None or _index_position(node) != -1 or \
-                analysis._in_store_target(node, ctx):
+                names.in_store_target(node, ctx):
             return None
         func = _builtin_for(-1, parts[2])
         return (parts, func) if ctx.builtin_usable(func) else None
@@ -133,7 +134,7 @@ class SortedLocalToMinMax(Rule):
             return None
         parts = _sorted_parts(node.value, ctx)
         function = ctx.in_function_body(node)
-        if parts is None or function is None or not analysis.is_pure(node.value, ctx):
+        if parts is None or function is None or not purity.is_pure(node.value, ctx):
             return None
         iterable = parts[0].value
         if not isinstance(iterable, cst.Name):
@@ -141,21 +142,21 @@ class SortedLocalToMinMax(Rule):
         name = node.targets[0].target.value
         here = ctx.node_id(node)
         uses: list[tuple[cst.Subscript, int]] = []
-        for occurrence in analysis.function_occurrences(function, ctx):
+        for occurrence in names.function_occurrences(function, ctx):
             if occurrence.name == iterable.value and ctx.node_id(occurrence.node) > here:
-                verdict = analysis.use_of(occurrence.node, ctx)[0] if occurrence.kind == analysis.LOAD else "store"
-                if verdict not in (analysis.READ, analysis.RETURN):
+                verdict = purity.use_of(occurrence.node, ctx)[0] if occurrence.kind == scopes.LOAD else "store"
+                if verdict not in (purity.READ, purity.RETURN):
                     return None
             if occurrence.name != name:
                 continue
             if occurrence.node is node.targets[0].target:
                 continue
-            if occurrence.kind != analysis.LOAD or occurrence.nested or ctx.node_id(occurrence.node) < here:
+            if occurrence.kind != scopes.LOAD or occurrence.nested or ctx.node_id(occurrence.node) < here:
                 return None
             subscript = ctx.parent(occurrence.node)
             position = _index_position(subscript) if isinstance(subscript, cst.Subscript) else None
             if position is None or subscript.value is not occurrence.node or \
-                    analysis._in_store_target(subscript, ctx):
+                    names.in_store_target(subscript, ctx):
                 return None
             if position == -1 and parts[1] is not None:
                 return None
@@ -248,7 +249,7 @@ class DeadCodeAfterExit(Rule):
         if not dead:
             return None
         forbidden = (cst.Global, cst.Nonlocal, cst.Yield, cst.Await)
-        if any(analysis.has_node(statement, forbidden) for statement in dead):
+        if any(names.has_node(statement, forbidden) for statement in dead):
             return None
         return dead
 
@@ -276,11 +277,11 @@ def _single_assignment(node: cst.CSTNode, ctx: ProgramContext) -> tuple[str, cst
 
 
 def _name_occurrences_in_function(name: str, node: cst.CSTNode,
-                                  ctx: ProgramContext) -> list[analysis.Occurrence] | None:
+                                  ctx: ProgramContext) -> list[scopes.Occurrence] | None:
     function = ctx.in_function_body(node)
     if function is None:
         return None
-    return [o for o in analysis.function_occurrences(function, ctx) if o.name == name]
+    return [o for o in names.function_occurrences(function, ctx) if o.name == name]
 
 
 class InlineReturnTemp(Rule):
@@ -295,7 +296,7 @@ class InlineReturnTemp(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         found = _single_assignment(node, ctx)
-        if found is None or not analysis.simple_expression(node.value):
+        if found is None or not names.simple_expression(node.value):
             return None
         name, line = found
         following = ctx.next_statement(line)
@@ -375,7 +376,7 @@ class InlineSingleUseTemp(Rule):
             return None
         name, line = found
         value = node.value
-        if not analysis.is_pure(value, ctx) or not analysis.simple_expression(value):
+        if not purity.is_pure(value, ctx) or not names.simple_expression(value):
             return None
         following = ctx.next_statement(line)
         if following is None:
@@ -384,12 +385,12 @@ class InlineSingleUseTemp(Rule):
         if occurrences is None or len(occurrences) != 2 or any(o.nested for o in occurrences):
             return None
         use = next(o for o in occurrences if o.node is not node.targets[0].target)
-        if use.kind != analysis.LOAD or not ctx.is_inside(use.node, following):
+        if use.kind != scopes.LOAD or not ctx.is_inside(use.node, following):
             return None
         if not _use_runs_once(use.node, following, ctx):
             return None
-        for variable in {o.name for o in analysis.occurrences(value, ctx) if o.kind == analysis.LOAD}:
-            if not analysis.not_mutated(variable, following, ctx):
+        for variable in {o.name for o in names.occurrences(value, ctx) if o.kind == scopes.LOAD}:
+            if not purity.not_mutated(variable, following, ctx):
                 return None
         return line, use.node, following
 

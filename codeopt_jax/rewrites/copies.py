@@ -6,17 +6,18 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import build, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 
 
-def _builtin_call(node: cst.CSTNode, ctx: ProgramContext, names: frozenset[str] | set[str] | None = None) -> str | None:
+def _builtin_call(node: cst.CSTNode, ctx: ProgramContext, allowed: frozenset[str] | set[str] | None = None) -> str | None:
     """The builtin's name when node is `f(one positional argument)` for a builtin f."""
     if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
         return None
     name = node.func.value
-    if names is not None and name not in names:
+    if allowed is not None and name not in allowed:
         return None
     if not ctx.builtin_usable(name) or len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
         return None
@@ -191,7 +192,7 @@ class DropCopyInLoop(Rule):
         else:
             parts = [region]
         for part in parts:
-            if not analysis.not_mutated(source, part, ctx):
+            if not purity.not_mutated(source, part, ctx):
                 return None
         return inner
 
@@ -207,8 +208,8 @@ def list_locals(function: cst.FunctionDef, ctx: ProgramContext) -> set[str]:
     if key in ctx.cache:
         return ctx.cache[key]
     values: dict[str, list[cst.BaseExpression | None]] = {}
-    for occurrence in analysis.occurrences(function.body, ctx):
-        if occurrence.kind != analysis.LOAD and not occurrence.nested:
+    for occurrence in names.occurrences(function.body, ctx):
+        if occurrence.kind != scopes.LOAD and not occurrence.nested:
             values.setdefault(occurrence.name, [])
     for assign in ctx.nodes_of_type((cst.Assign,)):
         if ctx.enclosing_function(assign) is not function or not ctx.is_inside(assign, function.body):
@@ -216,11 +217,11 @@ def list_locals(function: cst.FunctionDef, ctx: ProgramContext) -> set[str]:
         for target in assign.targets:
             if isinstance(target.target, cst.Name) and target.target.value in values:
                 values[target.target.value].append(assign.value)
-    params = set(analysis.param_names(function.params))
+    params = set(scopes.param_names(function.params))
     candidates = {n for n, vs in values.items() if n not in params and vs and all(v is not None for v in vs)}
     # every binding of a candidate must be one of these assignments (no for targets, augassign, ...)
-    for occurrence in analysis.occurrences(function.body, ctx):
-        if occurrence.name in candidates and occurrence.kind != analysis.LOAD:
+    for occurrence in names.occurrences(function.body, ctx):
+        if occurrence.name in candidates and occurrence.kind != scopes.LOAD:
             parent = ctx.parent(occurrence.node)
             if not (isinstance(parent, cst.AssignTarget) and isinstance(ctx.parent(parent), cst.Assign)):
                 candidates.discard(occurrence.name)
@@ -289,16 +290,16 @@ class DropCopyOfFreshList(Rule):
         if _fresh_list(argument, lists, ctx):
             return argument
         if isinstance(argument, cst.Name) and argument.value in lists:
-            verdict = analysis.use_of(node, ctx)[0]
-            if verdict == analysis.READ:
+            verdict = purity.use_of(node, ctx)[0]
+            if verdict == purity.READ:
                 loop = _iterated_by_loop(node, ctx)
-                if isinstance(loop, cst.For) and not analysis.not_mutated(argument.value, loop.body, ctx):
+                if isinstance(loop, cst.For) and not purity.not_mutated(argument.value, loop.body, ctx):
                     return None
                 if loop is not None and not isinstance(loop, cst.For):
                     region = ctx.parent(loop)
                     while isinstance(region, cst.CompFor):
                         region = ctx.parent(region)
-                    if not analysis.not_mutated(argument.value, region, ctx):
+                    if not purity.not_mutated(argument.value, region, ctx):
                         return None
                 return argument
         return None
@@ -354,7 +355,7 @@ class DropCopyOfReadOnlyLocal(Rule):
             return None
         root = source
         while isinstance(root, (cst.Subscript, cst.Attribute)):
-            if isinstance(root, cst.Subscript) and not all(analysis.is_pure(e, ctx) for e in root.slice):
+            if isinstance(root, cst.Subscript) and not all(purity.is_pure(e, ctx) for e in root.slice):
                 return None
             root = root.value
         if not isinstance(root, cst.Name):
@@ -362,16 +363,16 @@ class DropCopyOfReadOnlyLocal(Rule):
         name = node.targets[0].target.value
         if name == root.value:
             return None
-        for occurrence, verdict in analysis.name_uses(root.value, function, ctx):
-            if verdict not in (analysis.READ, analysis.RETURN, analysis.STORE):
+        for occurrence, verdict in purity.name_uses(root.value, function, ctx):
+            if verdict not in (purity.READ, purity.RETURN, scopes.STORE):
                 return None
         here = ctx.node_id(node)
-        for occurrence, verdict in analysis.name_uses(name, function, ctx):
+        for occurrence, verdict in purity.name_uses(name, function, ctx):
             if occurrence.node is node.targets[0].target:
                 continue
             if occurrence.nested or ctx.node_id(occurrence.node) < here:
                 return None
-            if verdict != analysis.READ and not self._item_read(occurrence.node, ctx):
+            if verdict != purity.READ and not self._item_read(occurrence.node, ctx):
                 return None
             if kind == "dict" and not self._mapping_use(occurrence.node, ctx):
                 return None
@@ -382,7 +383,7 @@ class DropCopyOfReadOnlyLocal(Rule):
         """`v[...]` read (not assigned or deleted): the container itself does not leak."""
         parent = ctx.parent(name_node)
         return isinstance(parent, cst.Subscript) and parent.value is name_node and \
-            not analysis._in_store_target(parent, ctx)
+            not names.in_store_target(parent, ctx)
 
     @staticmethod
     def _mapping_use(name_node: cst.Name, ctx: ProgramContext) -> bool:

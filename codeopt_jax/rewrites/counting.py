@@ -6,7 +6,7 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax.rewrites import build, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 from codeopt_jax.rewrites.loopshape import chain_is_movable, find_initializer, flatten_body, loop_chain, replace_loop
@@ -87,7 +87,7 @@ def count_update(statements: list[cst.CSTNode], ctx: ProgramContext
         if membership is None:
             return None
         k, d, positive = membership
-        if not analysis.is_pure(k, ctx) or analysis.mentions(k, d, ctx):
+        if not purity.is_pure(k, ctx) or names.mentions(k, d, ctx):
             return None
         inside = _only(first.body)
         if isinstance(first.orelse, cst.Else):
@@ -114,7 +114,7 @@ def count_update(statements: list[cst.CSTNode], ctx: ProgramContext
             and _same(get.args[0].value, k, ctx) and isinstance(get.args[1].value, cst.Integer)
             and get.args[1].value.value == "0"):
         return None
-    if not analysis.is_pure(k, ctx) or analysis.mentions(k, d, ctx):
+    if not purity.is_pure(k, ctx) or names.mentions(k, d, ctx):
         return None
     return d, k, 1
 
@@ -195,7 +195,7 @@ class GroupingToSetdefault(Rule):
         if membership is None or items is None:
             return None
         k, d, positive = membership
-        if not analysis.is_pure(k, ctx) or analysis.mentions(k, d, ctx):
+        if not purity.is_pure(k, ctx) or names.mentions(k, d, ctx):
             return None
         inside = _only(node.body)
         value = None
@@ -222,7 +222,7 @@ class GroupingToSetdefault(Rule):
                 return None
         else:
             return None
-        if analysis.mentions(value, d, ctx):
+        if names.mentions(value, d, ctx):
             return None
         return d, k, value, extra
 

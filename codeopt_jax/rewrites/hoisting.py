@@ -10,7 +10,8 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import build, liveness, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 from codeopt_jax.syntax import COMPREHENSION_TYPES
@@ -72,17 +73,17 @@ def _names_rebound_between(node: cst.CSTNode, top: cst.CSTNode, ctx: ProgramCont
         if isinstance(ancestor, COMPREHENSION_TYPES):
             comp_for = ancestor.for_in
             while comp_for is not None:
-                bound.update(analysis.target_names(comp_for.target))
+                bound.update(scopes.target_names(comp_for.target))
                 comp_for = comp_for.inner_for_in
         elif isinstance(ancestor, cst.Lambda):
-            bound.update(analysis.param_names(ancestor.params))
+            bound.update(scopes.param_names(ancestor.params))
         elif isinstance(ancestor, cst.For):
-            bound.update(analysis.target_names(ancestor.target))
+            bound.update(scopes.target_names(ancestor.target))
     return bound
 
 
 def _load_names(node: cst.CSTNode, ctx: ProgramContext) -> set[str]:
-    return {o.name for o in analysis.occurrences(node, ctx) if o.kind == analysis.LOAD}
+    return {o.name for o in names.occurrences(node, ctx) if o.kind == scopes.LOAD}
 
 
 def _single_min_max(node: cst.CSTNode, ctx: ProgramContext) -> bool:
@@ -100,10 +101,10 @@ def _alias_read_only(assign: cst.Assign, ctx: ProgramContext) -> bool:
     function = ctx.in_function_body(assign)
     if function is None:
         return False
-    for occurrence, verdict in analysis.name_uses(name, function.body, ctx):
+    for occurrence, verdict in purity.name_uses(name, function.body, ctx):
         if occurrence.node is assign.targets[0].target:
             continue
-        if verdict not in (analysis.READ, analysis.RETURN) or occurrence.nested:
+        if verdict not in (purity.READ, purity.RETURN) or occurrence.nested:
             return False
     return True
 
@@ -111,14 +112,14 @@ def _alias_read_only(assign: cst.Assign, ctx: ProgramContext) -> bool:
 def _shareable(node: cst.BaseExpression, ctx: ProgramContext) -> bool:
     """Whether one evaluation of node can stand in for several: its value is immutable,
     or every use of it only reads it."""
-    if analysis.is_one_shot_iterator(node, ctx):
+    if purity.is_one_shot_iterator(node, ctx):
         return False
-    if analysis.value_kind(node, ctx) != analysis.FRESH:
+    if purity.value_kind(node, ctx) != purity.FRESH:
         return True
-    verdict, context = analysis.use_of(node, ctx)
-    if verdict == analysis.READ:
+    verdict, context = purity.use_of(node, ctx)
+    if verdict == purity.READ:
         return True
-    return verdict == analysis.ALIAS and isinstance(context, cst.Assign) and _alias_read_only(context, ctx)
+    return verdict == purity.ALIAS and isinstance(context, cst.Assign) and _alias_read_only(context, ctx)
 
 
 class HoistLoopInvariant(Rule):
@@ -145,12 +146,12 @@ class HoistLoopInvariant(Rule):
         """'plain' / 'default' (min/max needing default=None) when node can move, else None."""
         if not isinstance(node, _WORK_TYPES):
             return None
-        if isinstance(node, cst.BinaryOperation) and not analysis.has_node(node, (cst.Call, cst.Subscript)) \
+        if isinstance(node, cst.BinaryOperation) and not names.has_node(node, (cst.Call, cst.Subscript)) \
                 and not isinstance(node.operator, cst.Power):
             return None
-        if analysis._in_store_target(node, ctx) or not analysis.simple_expression(node):
+        if names.in_store_target(node, ctx) or not names.simple_expression(node):
             return None
-        if not analysis.is_pure(node, ctx) or not names_stable(node, where, ctx):
+        if not purity.is_pure(node, ctx) or not names_stable(node, where, ctx):
             return None
         if not _shareable(node, ctx):
             return None
@@ -187,13 +188,13 @@ class HoistLoopInvariant(Rule):
         if kind == "default":
             value = value.with_changes(args=[*value.args, build.arg(cst.Name("None"), "default")])
         replacements: list = [(where.anchor, insert_before(where.anchor, build.assign(temp, value)))]
-        if analysis.value_kind(node, ctx) == analysis.FRESH:
+        if purity.value_kind(node, ctx) == purity.FRESH:
             targets = [node]
         else:
-            names = _load_names(node, ctx)
+            loaded = _load_names(node, ctx)
             targets = [other for other in occurrences_like(node, where, ctx)
-                       if not analysis._in_store_target(other, ctx)
-                       and not (_names_rebound_between(other, where.region, ctx) & names)]
+                       if not names.in_store_target(other, ctx)
+                       and not (_names_rebound_between(other, where.region, ctx) & loaded)]
             if node not in targets:
                 targets.append(node)
         for target in targets:
@@ -225,9 +226,9 @@ class AliasBoundMethod(Rule):
         where = repeat_context(node, ctx, loops_only=True)
         if where is None or receiver in _names_rebound_between(node, where.region, ctx):
             return None
-        if any(o.name == receiver and o.kind != analysis.LOAD for o in analysis.occurrences(where.region, ctx)):
+        if any(o.name == receiver and o.kind != scopes.LOAD for o in names.occurrences(where.region, ctx)):
             return None
-        if not analysis.bound_before(receiver, where.anchor, ctx):
+        if not liveness.bound_before(receiver, where.anchor, ctx):
             return None
         return where
 
@@ -237,7 +238,7 @@ class AliasBoundMethod(Rule):
         alias = ctx.fresh_name(_snake(f"{receiver}_{node.attr.value}"))
         replacements: list = [(where.anchor, insert_before(where.anchor, build.assign(alias, build.clean(node))))]
         for other in occurrences_like(node, where, ctx):
-            if not analysis._in_store_target(other, ctx) and \
+            if not names.in_store_target(other, ctx) and \
                     receiver not in _names_rebound_between(other, where.region, ctx):
                 replacements.append((other, cst.Name(alias)))
         return Edit(replacements)
@@ -266,12 +267,12 @@ class AliasModuleAttribute(Rule):
             root = root.value
         if not isinstance(root, cst.Name) or ctx.imported_module(root.value) is None:
             return None
-        if analysis._in_store_target(node, ctx):
+        if names.in_store_target(node, ctx):
             return None
         where = repeat_context(node, ctx, loops_only=True)
         if where is None or root.value in _names_rebound_between(node, where.region, ctx):
             return None
-        if any(o.name == root.value and o.kind != analysis.LOAD for o in analysis.occurrences(where.region, ctx)):
+        if any(o.name == root.value and o.kind != scopes.LOAD for o in names.occurrences(where.region, ctx)):
             return None
         return where
 
@@ -283,7 +284,7 @@ class AliasModuleAttribute(Rule):
             parent = ctx.parent(other)
             if isinstance(parent, cst.Attribute) and parent.value is other:
                 continue
-            if not analysis._in_store_target(other, ctx):
+            if not names.in_store_target(other, ctx):
                 replacements.append((other, cst.Name(alias)))
         return Edit(replacements)
 
@@ -354,18 +355,18 @@ class ReuseRepeatedCall(Rule):
         position = ctx.block_position(statement) if statement is not None else None
         if position is None or ctx.in_function_body(statement) is None:
             return None
-        if not analysis.is_pure(node, ctx) or not analysis.simple_expression(node) or \
-                analysis._in_store_target(node, ctx):
+        if not purity.is_pure(node, ctx) or not names.simple_expression(node) or \
+                names.in_store_target(node, ctx):
             return None
         if not _evaluated_unconditionally(node, statement, ctx):
             return None
-        names = _load_names(node, ctx)
-        if names & _names_rebound_between(node, statement, ctx):
+        loaded = _load_names(node, ctx)
+        if loaded & _names_rebound_between(node, statement, ctx):
             return None
         block, index = position
         region: list[cst.CSTNode] = []
         for later in block.body[index:]:
-            if not all(stable_in(name, later, statement, ctx, require_bound=False) for name in names):
+            if not all(stable_in(name, later, statement, ctx, require_bound=False) for name in loaded):
                 if later is statement:
                     return None
                 break
@@ -374,16 +375,16 @@ class ReuseRepeatedCall(Rule):
         found: list[cst.CSTNode] = []
         for part in region:
             for other in occurrences_like(node, RepeatContext(region=part, anchor=part), ctx):
-                if analysis._in_store_target(other, ctx) or (_names_rebound_between(other, part, ctx) & names):
+                if names.in_store_target(other, ctx) or (_names_rebound_between(other, part, ctx) & loaded):
                     continue
                 found.append(other)
         found.sort(key=ctx.node_id)
         if len(found) < 2 or found[0] is not node or ctx.code(found[0]) != text:
             return None
-        if analysis.is_one_shot_iterator(node, ctx):
+        if purity.is_one_shot_iterator(node, ctx):
             return None
-        if analysis.value_kind(node, ctx) == analysis.FRESH and \
-                not all(analysis.use_of(o, ctx)[0] == analysis.READ for o in found):
+        if purity.value_kind(node, ctx) == purity.FRESH and \
+                not all(purity.use_of(o, ctx)[0] == purity.READ for o in found):
             return None
         return statement, found
 

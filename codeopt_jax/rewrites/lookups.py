@@ -6,7 +6,8 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import build, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 from codeopt_jax.rewrites.repeat import insert_before, repeat_context, stable_in
@@ -21,7 +22,7 @@ def _membership_target(node: cst.CSTNode) -> cst.ComparisonTarget | None:
 def _bound_to_string(name: str, ctx: ProgramContext) -> bool:
     """Whether the program ever assigns a string literal to name."""
     for assign in ctx.nodes_of_type((cst.Assign,)):
-        if any(name in analysis.target_names(t.target) for t in assign.targets) and \
+        if any(name in scopes.target_names(t.target) for t in assign.targets) and \
                 isinstance(assign.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
             return True
     return False
@@ -33,8 +34,8 @@ def _holds_only_sets(name: str, node: cst.CSTNode, ctx: ProgramContext) -> bool:
     if function is None:
         return False
     values = []
-    for occurrence in analysis.function_occurrences(function, ctx):
-        if occurrence.name != name or occurrence.kind == analysis.LOAD:
+    for occurrence in names.function_occurrences(function, ctx):
+        if occurrence.name != name or occurrence.kind == scopes.LOAD:
             continue
         target = ctx.parent(occurrence.node)
         assign = ctx.parent(target) if isinstance(target, cst.AssignTarget) else None
@@ -116,10 +117,10 @@ class MembershipListToSet(Rule):
         name = node.targets[0].target.value
         appends: list[cst.Attribute] = []
         tests = 0
-        for occurrence in analysis.function_occurrences(function, ctx):
+        for occurrence in names.function_occurrences(function, ctx):
             if occurrence.name != name:
                 continue
-            if occurrence.kind != analysis.LOAD:
+            if occurrence.kind != scopes.LOAD:
                 if occurrence.node is not node.targets[0].target:
                     return None
                 continue
@@ -147,7 +148,7 @@ class MembershipListToSet(Rule):
 
 
 def _hashable_constant(node: cst.CSTNode) -> bool:
-    return analysis.is_constant(node) and not isinstance(node, cst.Ellipsis)
+    return purity.is_constant(node) and not isinstance(node, cst.Ellipsis)
 
 
 class LiteralListMembershipToSet(Rule):

@@ -7,7 +7,8 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import build, liveness, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 from codeopt_jax.rewrites.loopshape import (LoopChain, branch_values, chain_is_movable, find_initializer,
@@ -158,9 +159,9 @@ class DictLoopToDictComp(Rule):
         if found is None:
             return None
         name, key, value = found
-        if not analysis.is_pure(key, ctx):
+        if not purity.is_pure(key, ctx):
             return None
-        if not (isinstance(key, cst.Name) or analysis.is_constant(key) or analysis.is_pure(value, ctx)):
+        if not (isinstance(key, cst.Name) or purity.is_constant(key) or purity.is_pure(value, ctx)):
             return None
         init = find_initializer(node, name, ctx)
         if init is None or not _empty_container(init.value, "dict", ctx):
@@ -199,30 +200,30 @@ def _min_of_lens(node: cst.CSTNode, ctx: ProgramContext) -> list[str] | None:
     """[A, B, ...] for `min(len(A), len(B), ...)`."""
     if not (_is_call_of(node, "min", ctx) and len(node.args) >= 2):
         return None
-    names = []
+    sequence_names = []
     for argument in node.args:
         inner = argument.value
         if not (_is_call_of(inner, "len", ctx, nargs=1) and isinstance(inner.args[0].value, cst.Name)):
             return None
-        names.append(inner.args[0].value.value)
-    return names if len(set(names)) == len(names) else None
+        sequence_names.append(inner.args[0].value.value)
+    return sequence_names if len(set(sequence_names)) == len(sequence_names) else None
 
 
 def _index_uses(loop: cst.For, index: str, ctx: ProgramContext) -> _IndexUse | None:
     """Classifies the uses of the loop index in the body; None if the body rebinds it."""
     items: dict[str, list[cst.Subscript]] = {}
     other = 0
-    for occurrence in analysis.occurrences(loop.body, ctx):
+    for occurrence in names.occurrences(loop.body, ctx):
         if occurrence.name != index:
             continue
-        if occurrence.kind != analysis.LOAD:
+        if occurrence.kind != scopes.LOAD:
             return None
         holder = ctx.parent(occurrence.node)
         element = ctx.parent(holder) if isinstance(holder, cst.Index) else None
         subscript = ctx.parent(element) if isinstance(element, cst.SubscriptElement) else None
         if isinstance(subscript, cst.Subscript) and len(subscript.slice) == 1 and holder.star is None \
                 and isinstance(subscript.value, cst.Name) and subscript.value.value != index \
-                and not analysis._in_store_target(subscript, ctx):
+                and not names.in_store_target(subscript, ctx):
             items.setdefault(subscript.value.value, []).append(subscript)
         else:
             other += 1
@@ -247,8 +248,8 @@ def _item_name(sequence: str, ctx: ProgramContext, taken: set[str]) -> str:
     return chosen
 
 
-def _sequences_unchanged(loop: cst.For, names: list[str], ctx: ProgramContext) -> bool:
-    return all(analysis.not_mutated(name, loop.body, ctx) for name in names)
+def _sequences_unchanged(loop: cst.For, sequence_names: list[str], ctx: ProgramContext) -> bool:
+    return all(purity.not_mutated(name, loop.body, ctx) for name in sequence_names)
 
 
 def _rewrite_index_loop(loop: cst.For, uses: _IndexUse, sequences: list[str], keep_index: bool,
@@ -305,7 +306,7 @@ class RangeLenToDirectIteration(_IndexLoopRule):
         sequence = _range_of_len(node.iter, ctx) if uses is not None else None
         if sequence is None or uses.other or set(uses.items) != {sequence}:
             return None
-        if not _sequences_unchanged(node, [sequence], ctx) or not analysis.dead_after(node, [node.target.value], ctx):
+        if not _sequences_unchanged(node, [sequence], ctx) or not liveness.dead_after(node, [node.target.value], ctx):
             return None
         return uses, [sequence], False
 
@@ -336,8 +337,8 @@ def _single_assignment_value(name: str, loop: cst.For, ctx: ProgramContext) -> c
     function = ctx.in_function_body(loop)
     if function is None:
         return None
-    stores = [o for o in analysis.function_occurrences(function, ctx) if o.name == name and o.kind != analysis.LOAD]
-    if len(stores) != 1 or not analysis.bound_before(name, loop, ctx):
+    stores = [o for o in names.function_occurrences(function, ctx) if o.name == name and o.kind != scopes.LOAD]
+    if len(stores) != 1 or not liveness.bound_before(name, loop, ctx):
         return None
     assign = ctx.parent(ctx.parent(stores[0].node))
     if isinstance(assign, cst.Assign) and len(assign.targets) == 1 and assign.targets[0].target is stores[0].node:
@@ -366,7 +367,7 @@ def _equal_length_guards(loop: cst.For, ctx: ProgramContext) -> set[frozenset[st
     function = ctx.in_function_body(loop)
     if function is None:
         return set()
-    stored = {o.name for o in analysis.occurrences(function.body, ctx) if o.kind != analysis.LOAD}
+    stored = {o.name for o in names.occurrences(function.body, ctx) if o.kind != scopes.LOAD}
     pairs: set[frozenset[str]] = set()
     current: cst.CSTNode = loop
     while current is not function:
@@ -376,9 +377,9 @@ def _equal_length_guards(loop: cst.For, ctx: ProgramContext) -> set[frozenset[st
             test = earlier.test
             if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                     isinstance(test.comparisons[0].operator, cst.NotEqual):
-                names = {_len_of(test.left, ctx), _len_of(test.comparisons[0].comparator, ctx)}
-                if None not in names and len(names) == 2 and not names & stored:
-                    pairs.add(frozenset(names))
+                lengths = {_len_of(test.left, ctx), _len_of(test.comparisons[0].comparator, ctx)}
+                if None not in lengths and len(lengths) == 2 and not lengths & stored:
+                    pairs.add(frozenset(lengths))
         current = ctx.parent(current)
     return pairs
 
@@ -425,7 +426,7 @@ class RangeMinLenToZip(_IndexLoopRule):
         keep_index = bool(uses.other)
         if keep_index and not ctx.builtin_usable("enumerate"):
             return None
-        if not keep_index and not analysis.dead_after(node, [node.target.value], ctx):
+        if not keep_index and not liveness.dead_after(node, [node.target.value], ctx):
             return None
         return uses, sequences, keep_index
 
@@ -456,7 +457,7 @@ class RangeLenToZipAssumingEqualLength(_IndexLoopRule):
         keep_index = bool(uses.other)
         if keep_index and not ctx.builtin_usable("enumerate"):
             return None
-        if not keep_index and not analysis.dead_after(node, [node.target.value], ctx):
+        if not keep_index and not liveness.dead_after(node, [node.target.value], ctx):
             return None
         return uses, sequences, keep_index
 
@@ -484,10 +485,10 @@ def _int_bound(node: cst.CSTNode, loop: cst.While, ctx: ProgramContext) -> bool:
     if isinstance(node, cst.Integer):
         return True
     if isinstance(node, cst.Name):
-        return not any(o.name == node.value and o.kind != analysis.LOAD
-                       for o in analysis.occurrences(loop.body, ctx)) and analysis.bound_before(node.value, loop, ctx)
+        return not any(o.name == node.value and o.kind != scopes.LOAD
+                       for o in names.occurrences(loop.body, ctx)) and liveness.bound_before(node.value, loop, ctx)
     if _is_call_of(node, "len", ctx, nargs=1) and isinstance(node.args[0].value, cst.Name):
-        return analysis.not_mutated(node.args[0].value.value, loop.body, ctx)
+        return purity.not_mutated(node.args[0].value.value, loop.body, ctx)
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply,
                                                                              cst.FloorDivide)):
         return _int_bound(node.left, loop, ctx) and _int_bound(node.right, loop, ctx)
@@ -527,15 +528,15 @@ class WhileIndexToFor(Rule):
                 and isinstance(step.target, cst.Name) and step.target.value == index
                 and isinstance(step.value, cst.Integer) and step.value.value == "1"):
             return None
-        stores = [o for o in analysis.occurrences(node.body, ctx) if o.name == index and o.kind != analysis.LOAD]
+        stores = [o for o in names.occurrences(node.body, ctx) if o.name == index and o.kind != scopes.LOAD]
         if len(stores) != 1 or _has_own_continue(node.body):
             return None
-        if analysis.mentions(end, index, ctx) or not _int_bound(end, node, ctx):
+        if names.mentions(end, index, ctx) or not _int_bound(end, node, ctx):
             return None
         init = find_initializer(node, index, ctx)
         if init is None or not isinstance(init.value, cst.Integer):
             return None
-        if not analysis.dead_after(node, [index], ctx):
+        if not liveness.dead_after(node, [index], ctx):
             return None
         return index, init, end
 
@@ -616,14 +617,14 @@ class SplitAccumulationLoop(Rule):
         effects: list[set[str]] = []
         for leaf in chain.leaves:
             found = _leaf_effects(leaf, ctx)
-            if found is None or not all(analysis.is_pure(v, ctx) and analysis.simple_expression(v) for v in found[1]):
+            if found is None or not all(purity.is_pure(v, ctx) and names.simple_expression(v) for v in found[1]):
                 return None
             effects.append(found[0])
         header_names = set()
         for part in chain.header_parts():
-            if not analysis.is_pure(part, ctx) or not analysis.simple_expression(part):
+            if not purity.is_pure(part, ctx) or not names.simple_expression(part):
                 return None
-            header_names |= analysis.names_in(part, ctx)
+            header_names |= names.names_in(part, ctx)
         changed = set().union(*effects)
         if sum(len(e) for e in effects) != len(changed):
             return None  # two statements change the same name
@@ -631,10 +632,10 @@ class SplitAccumulationLoop(Rule):
             return None
         for index, leaf in enumerate(chain.leaves):
             others = changed - effects[index]
-            if analysis.names_in(leaf, ctx) & others:
+            if names.names_in(leaf, ctx) & others:
                 return None
         for name in changed:
-            if analysis.alias_names(name, function, ctx) & changed:
+            if purity.alias_names(name, function, ctx) & changed:
                 return None
         return chain
 
@@ -724,7 +725,7 @@ class FlagToForElse(Rule):
             return None
         allowed = {id(init.line.body[0].targets[0].target), id(test.expression)}
         allowed |= {id(s.targets[0].target) for s in setters}
-        for occurrence in analysis.function_occurrences(function, ctx):
+        for occurrence in names.function_occurrences(function, ctx):
             if occurrence.name == flag and id(occurrence.node) not in allowed:
                 return None
         return init, setters, following

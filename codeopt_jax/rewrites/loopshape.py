@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import build, liveness, names
 from codeopt_jax.rewrites.context import ProgramContext
 
 
@@ -28,7 +29,7 @@ class LoopChain:
     @property
     def targets(self) -> list[str]:
         return [n for clause in self.clauses if isinstance(clause, build.ForClause)
-                for n in analysis.target_names(clause.target)]
+                for n in scopes.target_names(clause.target)]
 
     def header_parts(self) -> list[cst.CSTNode]:
         parts: list[cst.CSTNode] = []
@@ -128,7 +129,7 @@ def branch_values(statement: cst.CSTNode, leaf: LeafMatcher, allow_missing_else:
     (name, [(test, value), ...], final value or None when there is no else)."""
     if not (isinstance(statement, cst.If)):
         return None
-    names: set[str] = set()
+    targets: set[str] = set()
     branches: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
     node: cst.CSTNode | None = statement
     while isinstance(node, cst.If):
@@ -136,7 +137,7 @@ def branch_values(statement: cst.CSTNode, leaf: LeafMatcher, allow_missing_else:
         found = leaf(body[0]) if len(body) == 1 else None
         if found is None:
             return None
-        names.add(found[0])
+        targets.add(found[0])
         branches.append((node.test, found[1]))
         node = node.orelse
     final = None
@@ -145,13 +146,13 @@ def branch_values(statement: cst.CSTNode, leaf: LeafMatcher, allow_missing_else:
         found = leaf(body[0]) if len(body) == 1 else None
         if found is None:
             return None
-        names.add(found[0])
+        targets.add(found[0])
         final = found[1]
     elif not allow_missing_else:
         return None
-    if len(names) != 1:
+    if len(targets) != 1:
         return None
-    return names.pop(), branches, final
+    return targets.pop(), branches, final
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,14 +166,14 @@ def find_initializer(loop: cst.CSTNode, name: str, ctx: ProgramContext) -> Initi
     """The `name = value` line before loop in the same block, with no statement between
     them mentioning name."""
     for distance, previous in enumerate(ctx.previous_statements(loop)):
-        if not analysis.mentions(previous, name, ctx):
+        if not names.mentions(previous, name, ctx):
             continue
         if not (isinstance(previous, cst.SimpleStatementLine) and len(previous.body) == 1):
             return None
         small = previous.body[0]
         if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
                 isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name and \
-                not analysis.mentions(small.value, name, ctx):
+                not names.mentions(small.value, name, ctx):
             return Initializer(line=previous, value=small.value, adjacent=distance == 0)
         return None
     return None
@@ -184,9 +185,9 @@ def chain_is_movable(chain: LoopChain, accumulator: str, values: Sequence[cst.CS
     variables are dead once the loop ends."""
     parts = chain.header_parts() + list(values)
     for part in parts:
-        if analysis.mentions(part, accumulator, ctx) or not analysis.simple_expression(part):
+        if names.mentions(part, accumulator, ctx) or not names.simple_expression(part):
             return False
-    return analysis.dead_after(chain.loop, chain.targets, ctx)
+    return liveness.dead_after(chain.loop, chain.targets, ctx)
 
 
 def replace_loop(ctx: ProgramContext, loop: cst.CSTNode, init: Initializer | None,

@@ -6,7 +6,8 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import build, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 
@@ -28,8 +29,8 @@ def _self_calls(function: cst.FunctionDef, ctx: ProgramContext) -> list[cst.Call
 def _string_evidence(param: str, function: cst.FunctionDef, ctx: ProgramContext) -> bool:
     """Whether the body treats param as a string: str methods, int(param[...]),
     param (or param[...]) compared with a string literal."""
-    for occurrence in analysis.occurrences(function.body, ctx):
-        if occurrence.name != param or occurrence.kind != analysis.LOAD:
+    for occurrence in names.occurrences(function.body, ctx):
+        if occurrence.name != param or occurrence.kind != scopes.LOAD:
             continue
         node: cst.CSTNode = occurrence.node
         parent = ctx.parent(node)
@@ -60,10 +61,10 @@ def _hashable_looking(param: cst.Param, function: cst.FunctionDef, ctx: ProgramC
     if _string_evidence(name, function, ctx):
         return True
     used = False
-    for occurrence in analysis.occurrences(function.body, ctx):
+    for occurrence in names.occurrences(function.body, ctx):
         if occurrence.name != name:
             continue
-        if occurrence.kind != analysis.LOAD:
+        if occurrence.kind != scopes.LOAD:
             return False
         used = True
         parent = ctx.parent(occurrence.node)
@@ -93,7 +94,7 @@ def _hashable_looking(param: cst.Param, function: cst.FunctionDef, ctx: ProgramC
 def _arguments_hashable_looking(calls: list[cst.Call]) -> bool:
     for call in calls:
         for argument in call.args:
-            if argument.star or analysis.has_node(argument.value, (cst.List, cst.Dict, cst.Set, cst.ListComp,
+            if argument.star or names.has_node(argument.value, (cst.List, cst.Dict, cst.Set, cst.ListComp,
                                                                    cst.DictComp, cst.SetComp, cst.GeneratorExp,
                                                                    cst.Lambda), stop_at_scopes=False):
                 return False
@@ -106,17 +107,17 @@ def _closure_stable(function: cst.FunctionDef, ctx: ProgramContext) -> bool:
     outer = ctx.enclosing_function(function)
     if outer is None:
         return True
-    inner_params = set(analysis.param_names(function.params))
-    local = analysis.stored_names(function.body, ctx) | inner_params
-    shared = {o.name for o in analysis.occurrences(function.body, ctx) if o.kind == analysis.LOAD} - local
+    inner_params = set(scopes.param_names(function.params))
+    local = names.stored_names(function.body, ctx) | inner_params
+    shared = {o.name for o in names.occurrences(function.body, ctx) if o.kind == scopes.LOAD} - local
     shared.discard(function.name.value)
-    outside = [o for o in analysis.occurrences(outer.body, ctx) if not ctx.is_inside(o.node, function)]
+    outside = [o for o in names.occurrences(outer.body, ctx) if not ctx.is_inside(o.node, function)]
     for occurrence in outside:
         if occurrence.name not in shared:
             continue
-        if occurrence.kind == analysis.LOAD:
-            verdict = analysis.use_of(occurrence.node, ctx)[0]
-            if verdict not in (analysis.READ, analysis.RETURN):
+        if occurrence.kind == scopes.LOAD:
+            verdict = purity.use_of(occurrence.node, ctx)[0]
+            if verdict not in (purity.READ, purity.RETURN):
                 return False
         elif occurrence.name != function.name.value:
             position = ctx.node_id(occurrence.node)
@@ -167,11 +168,11 @@ class MemoizeRecursiveFunction(Rule):
         calls = _self_calls(node, ctx)
         if not calls:
             return None
-        bindings = [o for o in analysis.occurrences(ctx.module, ctx)
-                    if o.name == node.name.value and o.kind != analysis.LOAD]
+        bindings = [o for o in names.occurrences(ctx.module, ctx)
+                    if o.name == node.name.value and o.kind != scopes.LOAD]
         if len(bindings) != 1:
             return None
-        if not analysis.is_pure_function(node, ctx) or not analysis.returns_immutable(node, ctx):
+        if not purity.is_pure_function(node, ctx) or not purity.returns_immutable(node, ctx):
             return None
         if not all(_hashable_looking(p, node, ctx) for p in params.params):
             return None

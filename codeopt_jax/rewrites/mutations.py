@@ -9,7 +9,8 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import build, names
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 
@@ -18,8 +19,8 @@ _DROPPABLE = (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr, cst.Return, cs
 
 
 def _nonlocal_names(function: cst.FunctionDef, ctx: ProgramContext) -> set[str]:
-    return {o.name for o in analysis.occurrences(function.body, ctx)
-            if o.kind == analysis.DECL and isinstance(ctx.parent(ctx.parent(o.node)), cst.Nonlocal)}
+    return {o.name for o in names.occurrences(function.body, ctx)
+            if o.kind == scopes.DECL and isinstance(ctx.parent(ctx.parent(o.node)), cst.Nonlocal)}
 
 
 class DropStatement(Rule):
@@ -37,7 +38,7 @@ class DropStatement(Rule):
         function = ctx.in_function_body(node)
         if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) or function is None:
             return None
-        bound = {o.name for o in analysis.occurrences(node, ctx) if o.kind == analysis.STORE}
+        bound = {o.name for o in names.occurrences(node, ctx) if o.kind == scopes.STORE}
         if bound & _nonlocal_names(function, ctx):
             return None  # a nested `nonlocal` needs this binding to compile
         return True

@@ -8,7 +8,7 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax.rewrites import build, liveness, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 from codeopt_jax.rewrites.loopshape import (LoopChain, added_to, branch_values, chain_is_movable, find_initializer,
@@ -205,9 +205,9 @@ class MinMaxLoopToBuiltin(Rule):
             if improvement is None:
                 return None
             kind, element = improvement
-            if not (_same_code(element, value, ctx) and analysis.is_pure(element, ctx)) or not ctx.builtin_usable(kind):
+            if not (_same_code(element, value, ctx) and purity.is_pure(element, ctx)) or not ctx.builtin_usable(kind):
                 return None
-        if analysis.mentions(element, best, ctx):
+        if names.mentions(element, best, ctx):
             return None
         init = find_initializer(node, best, ctx)
         if init is None:
@@ -257,7 +257,7 @@ def _predicate_call(func: str, test: cst.BaseExpression, clauses, negate: bool) 
 
 
 def _headers_simple(chain: LoopChain) -> bool:
-    return all(analysis.simple_expression(part) for part in chain.header_parts())
+    return all(names.simple_expression(part) for part in chain.header_parts())
 
 
 class ReturnLoopToAnyAll(Rule):
@@ -374,11 +374,11 @@ class SearchLoopToAny(Rule):
         action = chain.leaves[:-1]
         targets = set(chain.targets)
         for statement in action:
-            if isinstance(statement, (cst.Break, cst.Continue)) or analysis.loop_jumps(statement):
+            if isinstance(statement, (cst.Break, cst.Continue)) or names.loop_jumps(statement):
                 return None
-            if analysis.names_in(statement, ctx) & targets:
+            if names.names_in(statement, ctx) & targets:
                 return None
-        if not _headers_simple(chain) or not analysis.dead_after(node, chain.targets, ctx):
+        if not _headers_simple(chain) or not liveness.dead_after(node, chain.targets, ctx):
             return None
         return chain, parts, action
 
@@ -421,8 +421,8 @@ class SearchLoopToNext(Rule):
         if init is None:
             return None
         default = init.value
-        if not (analysis.is_constant(default) or (isinstance(default, cst.Name) and default.value not in
-                                                   analysis.stored_names(node, ctx))):
+        if not (purity.is_constant(default) or (isinstance(default, cst.Name) and default.value not in
+                                                   names.stored_names(node, ctx))):
             return None
         if not chain_is_movable(chain, name, [setter.value], ctx):
             return None
@@ -515,7 +515,7 @@ class ShortCircuitAnyAll(Rule):
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         call = _reducer_argument(node, ctx, frozenset({"any", "all"}))
-        if call is None or len(call.args) != 1 or not analysis.is_pure(node, ctx):
+        if call is None or len(call.args) != 1 or not purity.is_pure(node, ctx):
             return None
         return call
 

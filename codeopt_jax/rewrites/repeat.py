@@ -11,7 +11,8 @@ import dataclasses
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import liveness, names, purity
 from codeopt_jax.rewrites.context import ProgramContext
 from codeopt_jax.syntax import COMPREHENSION_TYPES, SCOPE_TYPES
 
@@ -54,7 +55,7 @@ def repeat_context(node: cst.CSTNode, ctx: ProgramContext, loops_only: bool = Fa
                 if isinstance(outer, COMPREHENSION_TYPES):
                     comp_for = outer.for_in
                     while comp_for is not None:
-                        local.update(analysis.target_names(comp_for.target))
+                        local.update(scopes.target_names(comp_for.target))
                         comp_for = comp_for.inner_for_in
             return _context(statement, statement, ctx, frozenset(local))
         child = ancestor
@@ -71,10 +72,10 @@ def _context(region: cst.CSTNode, anchor: cst.CSTNode, ctx: ProgramContext,
 def names_stable(expression: cst.CSTNode, where: RepeatContext, ctx: ProgramContext) -> bool:
     """Every variable in expression keeps its value and contents across the repeated
     region and already has a value when the anchor statement starts."""
-    names = {o.name for o in analysis.occurrences(expression, ctx) if o.kind == analysis.LOAD}
-    if names & where.local_names:
+    loaded = {o.name for o in names.occurrences(expression, ctx) if o.kind == scopes.LOAD}
+    if loaded & where.local_names:
         return False
-    return all(stable_in(name, where.region, where.anchor, ctx) for name in names)
+    return all(stable_in(name, where.region, where.anchor, ctx) for name in loaded)
 
 
 def stable_in(name: str, region: cst.CSTNode, anchor: cst.CSTNode, ctx: ProgramContext,
@@ -82,15 +83,15 @@ def stable_in(name: str, region: cst.CSTNode, anchor: cst.CSTNode, ctx: ProgramC
     """name is never rebound, mutated (also through aliases) or handed to unknown code in
     region, has a value before anchor (unless require_bound is False), and, when it is a
     global or closure variable, the region calls nothing that might change it behind its back."""
-    if not analysis.not_mutated(name, region, ctx):
+    if not purity.not_mutated(name, region, ctx):
         return False
-    if require_bound and not analysis.bound_before(name, anchor, ctx):
+    if require_bound and not liveness.bound_before(name, anchor, ctx):
         return False
     function = ctx.in_function_body(anchor)
     if function is None:
         return False
-    local = name in analysis.param_names(function.params) or any(
-        o.name == name and o.kind != analysis.LOAD and not o.nested for o in analysis.occurrences(function.body, ctx))
+    local = name in scopes.param_names(function.params) or any(
+        o.name == name and o.kind != scopes.LOAD and not o.nested for o in names.occurrences(function.body, ctx))
     return local or not _calls_unknown_code(region, function, ctx)
 
 
@@ -99,10 +100,10 @@ def _calls_unknown_code(region: cst.CSTNode, function: cst.FunctionDef, ctx: Pro
     key = ("calls_unknown_code", id(region))
     if key in ctx.cache:
         return ctx.cache[key]
-    locals_ = analysis.stored_names(function.body, ctx) | set(analysis.param_names(function.params))
+    locals_ = names.stored_names(function.body, ctx) | set(scopes.param_names(function.params))
     verdict = False
     for call in ctx.nodes_of_type((cst.Call,)):
-        if not ctx.is_inside(call, region) or analysis.is_pure_call(call, ctx):
+        if not ctx.is_inside(call, region) or purity.is_pure_call(call, ctx):
             continue
         func = call.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in locals_:

@@ -6,7 +6,8 @@ from typing import Any
 
 import libcst as cst
 
-from codeopt_jax.rewrites import analysis, build
+from codeopt_jax import scopes
+from codeopt_jax.rewrites import build, liveness, names
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 from codeopt_jax.rewrites.loopshape import (added_to, branch_values, chain_is_movable, find_initializer, flatten_body,
@@ -39,13 +40,13 @@ def _piece_operand(node: cst.BaseExpression) -> cst.BaseExpression:
 def _pieces(leaves) -> tuple[str, cst.BaseExpression, list[cst.CSTNode]] | None:
     """(name, piece, original values) when every leaf appends to the same name: `s += p`
     or an if/elif(/else) whose branches each do one `s += p`; several leaves concatenate."""
-    names: set[str] = set()
+    targets: set[str] = set()
     parts: list[cst.BaseExpression] = []
     values: list[cst.CSTNode] = []
     for leaf in leaves:
         found = added_to(leaf)
         if found is not None:
-            names.add(found[0])
+            targets.add(found[0])
             parts.append(found[1])
             values.append(found[1])
             continue
@@ -53,28 +54,28 @@ def _pieces(leaves) -> tuple[str, cst.BaseExpression, list[cst.CSTNode]] | None:
         if branches is None:
             return None
         name, pairs, final = branches
-        names.add(name)
+        targets.add(name)
         parts.append(build.if_expression(pairs, final if final is not None else cst.SimpleString('""')))
         values.extend([v for pair in pairs for v in pair] + ([final] if final is not None else []))
-    if len(names) != 1 or not parts:
+    if len(targets) != 1 or not parts:
         return None
     piece = parts[0] if len(parts) == 1 else _piece_operand(parts[0])
     for part in parts[1:]:
         piece = cst.BinaryOperation(left=piece, operator=cst.Add(), right=_piece_operand(part))
-    return names.pop(), piece, values
+    return targets.pop(), piece, values
 
 
 def _str_local(name: str, loop: cst.CSTNode, ctx: ProgramContext) -> bool:
     """Whether name is a local of loop's function bound only by `name = <str literal>` and
     grown only by `name += ...` / `name = name + ...` (so it always holds a str)."""
     function = ctx.in_function_body(loop)
-    if function is None or name in analysis.param_names(function.params):
+    if function is None or name in scopes.param_names(function.params):
         return False
     literal = False
-    for occurrence in analysis.function_occurrences(function, ctx):
-        if occurrence.name != name or occurrence.kind == analysis.LOAD:
+    for occurrence in names.function_occurrences(function, ctx):
+        if occurrence.name != name or occurrence.kind == scopes.LOAD:
             continue
-        if occurrence.kind != analysis.STORE or occurrence.nested:
+        if occurrence.kind != scopes.STORE or occurrence.nested:
             return False
         holder = ctx.parent(occurrence.node)
         if isinstance(holder, cst.AugAssign) and isinstance(holder.operator, cst.AddAssign):
@@ -120,7 +121,7 @@ class StringConcatLoopToJoin(Rule):
         init = find_initializer(node, name, ctx)
         if init is not None and not _string_literal(init.value):
             return None
-        if init is None and not (_str_local(name, node, ctx) and analysis.bound_before(name, node, ctx)):
+        if init is None and not (_str_local(name, node, ctx) and liveness.bound_before(name, node, ctx)):
             return None
         if not chain_is_movable(chain, name, values, ctx):
             return None

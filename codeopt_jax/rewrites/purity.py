@@ -1,19 +1,18 @@
-"""Static facts rules rely on: how values are used, purity, liveness (name occurrences cached per program).
+"""Effects: how each use of a value may change it, and which expressions and functions are pure.
 
-Everything here is conservative: when in doubt an answer says "not read-only",
-"not pure", "not dead", so a rule that depends on it does not fire.
+Conservative: when in doubt an answer says "not read-only", "not pure", so a rule that
+depends on it does not fire. `use_of` and the purity of user functions depend on each
+other (a value handed to a pure function is only read), hence one module.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
-
 import libcst as cst
 
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.scopes import (DECL, LOAD, STORE, Occurrence, name_occurrences, param_list,
-                                              param_names, target_names)
-from codeopt_jax.syntax import COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES
+from codeopt_jax.rewrites.names import function_occurrences, has_node, in_store_target, names_in, occurrences
+from codeopt_jax.scopes import LOAD, Occurrence, param_names, target_names
+from codeopt_jax.syntax import COMPREHENSION_TYPES
 
 # Methods of builtin types that neither mutate the receiver nor have other effects.
 READ_ONLY_METHODS = frozenset({
@@ -55,98 +54,10 @@ FRESH_RESULT_BUILTINS = frozenset({"list", "set", "dict", "sorted", "bytearray",
 FRESH_RESULT_METHODS = frozenset({"split", "rsplit", "splitlines", "copy"})
 
 
-def occurrences(root: cst.CSTNode, ctx: ProgramContext | None = None) -> list[Occurrence]:
-    """Every variable-name occurrence under root (attribute names and keywords excluded;
-    names bound only inside a comprehension are skipped)."""
-    key = ("occurrences", id(root))
-    if ctx is not None and key in ctx.cache:
-        return ctx.cache[key]
-    found = name_occurrences(root)
-    if ctx is not None:
-        ctx.cache[key] = found
-    return found
-
-
-def function_occurrences(function: cst.FunctionDef, ctx: ProgramContext) -> list[Occurrence]:
-    """Occurrences inside a def as seen from its own scope: its parameters (as stores) and
-    its body (only defs/lambdas/classes inside the body count as nested)."""
-    key = ("function_occurrences", id(function))
-    if key not in ctx.cache:
-        params = [Occurrence(p.name.value, STORE, p.name, False) for p in param_list(function.params)]
-        ctx.cache[key] = params + occurrences(function.body, ctx)
-    return ctx.cache[key]
-
-
-def names_in(root: cst.CSTNode, ctx: ProgramContext | None = None) -> set[str]:
-    return {o.name for o in occurrences(root, ctx)}
-
-
-def mentions(root: cst.CSTNode, name: str, ctx: ProgramContext | None = None) -> bool:
-    return any(o.name == name for o in occurrences(root, ctx))
-
-
-def stored_names(root: cst.CSTNode, ctx: ProgramContext | None = None) -> set[str]:
-    """Names stored, deleted or declared global/nonlocal under root (nested scopes included)."""
-    return {o.name for o in occurrences(root, ctx) if o.kind != LOAD}
-
-
-def has_node(root: cst.CSTNode, types: tuple[type, ...], stop_at_scopes: bool = True) -> bool:
-    """Whether root's subtree holds a node of these types (not looking into nested defs/lambdas)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, types):
-            return True
-        if stop_at_scopes and node is not root and isinstance(node, SCOPE_TYPES):
-            continue
-        stack.extend(node.children)
-    return False
-
-
-def loop_jumps(root: cst.CSTNode) -> bool:
-    """Whether root holds a break/continue that belongs to a loop enclosing root."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Break, cst.Continue)):
-            return True
-        if node is not root and isinstance(node, LOOP_TYPES + SCOPE_TYPES):
-            if isinstance(node, LOOP_TYPES) and node.orelse is not None:
-                stack.append(node.orelse)
-            continue
-        stack.extend(node.children)
-    return False
-
-
-UNSAFE_EXPRESSION_TYPES = (cst.Yield, cst.Await, cst.NamedExpr)
-
-
-def simple_expression(node: cst.CSTNode) -> bool:
-    """No yield, await or walrus inside (they do not survive being moved into a comprehension)."""
-    return not has_node(node, UNSAFE_EXPRESSION_TYPES, stop_at_scopes=False)
-
-
 # --- how a value is used ---------------------------------------------------------------
 
 READ, RETURN, ALIAS, MUTATE, ESCAPE = "read", "return", "alias", "mutate", "escape"
 
-
-def _in_store_target(node: cst.CSTNode, ctx: ProgramContext) -> bool:
-    """Whether node is (part of) the target of an assignment, loop, del or augmented assignment."""
-    current = node
-    for parent in ctx.ancestors(node):
-        if isinstance(parent, cst.AssignTarget):
-            return parent.target is current
-        if isinstance(parent, (cst.AugAssign, cst.AnnAssign)):
-            return parent.target is current
-        if isinstance(parent, (cst.For, cst.CompFor)):
-            return parent.target is current
-        if isinstance(parent, cst.Del):
-            return True
-        if not isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
-            return False
-        current = parent
-    return False
 
 
 def use_of(node: cst.BaseExpression, ctx: ProgramContext) -> tuple[str, cst.CSTNode]:
@@ -162,7 +73,7 @@ def use_of(node: cst.BaseExpression, ctx: ProgramContext) -> tuple[str, cst.CSTN
         parent = ctx.parent(current)
         if isinstance(parent, cst.Subscript) and parent.value is current:
             if any(isinstance(element.slice, cst.Slice) for element in parent.slice) and \
-                    not _in_store_target(parent, ctx):
+                    not in_store_target(parent, ctx):
                 return READ, parent  # a slice is a new object
             current = parent
             continue
@@ -184,7 +95,7 @@ def use_of(node: cst.BaseExpression, ctx: ProgramContext) -> tuple[str, cst.CSTN
         parent = ctx.parent(current)
         if parent is None:
             return ESCAPE, current
-        if _in_store_target(current, ctx):
+        if in_store_target(current, ctx):
             return (MUTATE if deep else ALIAS), parent
         if isinstance(parent, cst.Arg):
             call = ctx.parent(parent)
@@ -577,131 +488,3 @@ def is_one_shot_iterator(node: cst.CSTNode, ctx: ProgramContext) -> bool:
         return True
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and \
         node.func.value in ITERATOR_BUILTINS and ctx.builtin_usable(node.func.value)
-
-
-# --- liveness -----------------------------------------------------------------------------
-
-_KILL, _READ, _NONE = "kill", "read", "none"
-
-
-def _scan_for_name(statements: Iterable[cst.CSTNode], name: str, ctx: ProgramContext) -> tuple[str, bool]:
-    """Walks statements in order: 'read' if name may be read before being rebound,
-    'kill' if surely rebound (or control surely leaves the function) first, else 'none'.
-    The flag says whether a break/continue may skip the rest on the way."""
-    jumped = False
-    for statement in statements:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                verdict = _small_statement_effect(small, name, ctx)
-                if verdict == _READ:
-                    return _READ, jumped
-                if verdict == _KILL:
-                    return (_NONE if jumped else _KILL), jumped
-                if isinstance(small, (cst.Break, cst.Continue)):
-                    return _NONE, True
-            continue
-        if isinstance(statement, cst.For) and name in target_names(statement.target) \
-                and not mentions(statement.iter, name, ctx) \
-                and (statement.orelse is None or not mentions(statement.orelse, name, ctx)):
-            jumped = jumped or loop_jumps(statement.body)
-            continue
-        if mentions(statement, name, ctx):
-            return _READ, jumped
-        if loop_jumps(statement) and not isinstance(statement, LOOP_TYPES):
-            jumped = True
-    return _NONE, jumped
-
-
-def _small_statement_effect(small: cst.BaseSmallStatement, name: str, ctx: ProgramContext) -> str:
-    found = [o for o in occurrences(small, ctx) if o.name == name]
-    if isinstance(small, (cst.Return, cst.Raise)):
-        return _READ if found else _KILL
-    if any(o.kind in (LOAD, DECL) for o in found):
-        return _READ
-    return _KILL if found else _NONE
-
-
-def dead_after(statement: cst.CSTNode, names: Iterable[str], ctx: ProgramContext) -> bool:
-    """Whether none of names can be read after statement finishes (before being rebound).
-
-    Only for statements in a function body, outside try/with blocks, for names that
-    no nested scope mentions and no global/nonlocal declares.
-    """
-    names = set(names)
-    if not names:
-        return True
-    function = ctx.in_function_body(statement)
-    if function is None or ctx.inside_try(statement, function):
-        return False
-    for occurrence in occurrences(function.body, ctx):
-        if occurrence.name in names and (occurrence.nested or occurrence.kind == DECL):
-            return False
-    return all(_dead_after_one(statement, name, function, ctx) for name in names)
-
-
-def _dead_after_one(statement: cst.CSTNode, name: str, function: cst.FunctionDef, ctx: ProgramContext) -> bool:
-    current = statement
-    while True:
-        position = ctx.block_position(current)
-        if position is None:
-            return False
-        block, index = position
-        verdict, _ = _scan_for_name(block.body[index + 1:], name, ctx)
-        if verdict == _READ:
-            return False
-        if verdict == _KILL:
-            return True
-        owner = ctx.parent(block)
-        if owner is function:
-            return True
-        compound = ctx.statement_of(owner)
-        if compound is None:
-            return False
-        # Loops between the block and its statement may run the code before `current` again.
-        path_node: cst.CSTNode | None = block
-        while path_node is not None and path_node is not ctx.parent(compound):
-            if isinstance(path_node, LOOP_TYPES):
-                if _mentions_outside(path_node, current, name, ctx):
-                    return False
-            path_node = ctx.parent(path_node)
-        current = compound
-
-
-def _mentions_outside(container: cst.CSTNode, excluded: cst.CSTNode, name: str, ctx: ProgramContext) -> bool:
-    return any(o.name == name and not ctx.is_inside(o.node, excluded) for o in occurrences(container, ctx))
-
-
-def bound_before(name: str, statement: cst.CSTNode, ctx: ProgramContext) -> bool:
-    """Whether name surely has a value when statement starts: a parameter of the enclosing
-    function, a name assigned in an earlier statement of an enclosing block, or a module-level
-    name / builtin the function never assigns."""
-    function = ctx.in_function_body(statement)
-    if function is None:
-        return False
-    if name in param_names(function.params):
-        return True
-    local = any(o.name == name and o.kind != LOAD and not o.nested for o in occurrences(function.body, ctx))
-    if not local:
-        return True  # a global or builtin (or a closure variable of an enclosing def)
-    current = statement
-    while current is not function:
-        parent = ctx.parent(current)
-        if isinstance(parent, cst.For) and current is parent.body and name in target_names(parent.target):
-            return True  # bound by the loop around it
-        position = ctx.block_position(current)
-        if position is not None:
-            block, index = position
-            for earlier in block.body[:index]:
-                if isinstance(earlier, cst.SimpleStatementLine):
-                    for small in earlier.body:
-                        if isinstance(small, cst.Assign) and any(name in target_names(t.target)
-                                                                 for t in small.targets):
-                            return True
-                        if isinstance(small, cst.AnnAssign) and small.value is not None and \
-                                name in target_names(small.target):
-                            return True
-        parent = ctx.parent(current)
-        if parent is None:
-            return False
-        current = parent
-    return False
