@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import libcst as cst
@@ -26,8 +27,40 @@ def _index_position(subscript: cst.Subscript) -> int | None:
     return None
 
 
-def _sorted_parts(call: cst.CSTNode, ctx: ProgramContext) -> tuple[cst.Arg, cst.Arg | None, bool] | None:
-    """(iterable arg, key arg or None, reverse) for `sorted(x[, key=k][, reverse=True/False])`."""
+@dataclasses.dataclass(frozen=True)
+class _SortedCall:
+    """The arguments of `sorted(x[, key=k][, reverse=True/False])`."""
+
+    iterable: cst.Arg
+    key: cst.Arg | None
+    reverse: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class _SortedPick:
+    """`sorted(...)[0]` or `[-1]`, and the builtin that picks the same element."""
+
+    call: _SortedCall
+    func: str  # min / max
+
+
+@dataclasses.dataclass(frozen=True)
+class _SortedLocal:
+    call: _SortedCall
+    uses: tuple[tuple[cst.Subscript, int], ...]  # each `s[0]` / `s[-1]` and its index
+
+
+@dataclasses.dataclass(frozen=True)
+class _TempUse:
+    """A temporary's binding line, the statement after it that uses it, and that use."""
+
+    line: cst.SimpleStatementLine
+    following: cst.CSTNode
+    use: cst.CSTNode | None = None
+
+
+def _sorted_parts(call: cst.CSTNode, ctx: ProgramContext) -> _SortedCall | None:
+    """The arguments of `sorted(x[, key=k][, reverse=True/False])`."""
     if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "sorted"
             and ctx.builtin_usable("sorted")):
         return None
@@ -46,7 +79,7 @@ def _sorted_parts(call: cst.CSTNode, ctx: ProgramContext) -> tuple[cst.Arg, cst.
             reverse = argument.value.value == "True"
         else:
             return None
-    return positional[0], key, reverse
+    return _SortedCall(positional[0], key, reverse)
 
 
 def _extreme_call(func: str, iterable: cst.Arg, key: cst.Arg | None) -> cst.Call:
@@ -71,15 +104,15 @@ class SortedFirstToMin(Rule):
     families = ("sort_extremum",)
     anchor_types = (cst.Subscript,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _SortedPick | None:
         parts = _sorted_parts(node.value, ctx)
         if parts is None or _index_position(node) != 0 or names.in_store_target(node, ctx):
             return None
-        func = _builtin_for(0, parts[2])
-        return (parts, func) if ctx.builtin_usable(func) else None
+        func = _builtin_for(0, parts.reverse)
+        return _SortedPick(parts, func) if ctx.builtin_usable(func) else None
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        (iterable, key, _), func = found
+    def build(self, node: cst.CSTNode, found: _SortedPick, ctx: ProgramContext) -> Edit:
+        iterable, key, func = found.call.iterable, found.call.key, found.func
         return Edit([(node, _extreme_call(func, iterable, key).with_changes(lpar=node.lpar, rpar=node.rpar))])
 
 
@@ -99,16 +132,16 @@ class SortedLastToMax(Rule):
     families = ("sort_extremum",)
     anchor_types = (cst.Subscript,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _SortedPick | None:
         parts = _sorted_parts(node.value, ctx)
-        if parts is None or parts[1] is not None or _index_position(node) != -1 or \
+        if parts is None or parts.key is not None or _index_position(node) != -1 or \
                 names.in_store_target(node, ctx):
             return None
-        func = _builtin_for(-1, parts[2])
-        return (parts, func) if ctx.builtin_usable(func) else None
+        func = _builtin_for(-1, parts.reverse)
+        return _SortedPick(parts, func) if ctx.builtin_usable(func) else None
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        (iterable, key, _), func = found
+    def build(self, node: cst.CSTNode, found: _SortedPick, ctx: ProgramContext) -> Edit:
+        iterable, key, func = found.call.iterable, found.call.key, found.func
         return Edit([(node, _extreme_call(func, iterable, key).with_changes(lpar=node.lpar, rpar=node.rpar))])
 
 
@@ -129,14 +162,14 @@ class SortedLocalToMinMax(Rule):
     families = ("sort_extremum",)
     anchor_types = (cst.Assign,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _SortedLocal | None:
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return None
         parts = _sorted_parts(node.value, ctx)
         function = ctx.in_function_body(node)
         if parts is None or function is None or not purity.is_pure(node.value, ctx):
             return None
-        iterable = parts[0].value
+        iterable = parts.iterable.value
         if not isinstance(iterable, cst.Name):
             return None
         name = node.targets[0].target.value
@@ -158,16 +191,16 @@ class SortedLocalToMinMax(Rule):
             if position is None or subscript.value is not occurrence.node or \
                     names.in_store_target(subscript, ctx):
                 return None
-            if position == -1 and parts[1] is not None:
+            if position == -1 and parts.key is not None:
                 return None
             uses.append((subscript, position))
-        funcs = {_builtin_for(p, parts[2]) for _, p in uses}
+        funcs = {_builtin_for(p, parts.reverse) for _, p in uses}
         if not uses or not all(ctx.builtin_usable(f) for f in funcs):
             return None
-        return parts, uses
+        return _SortedLocal(parts, tuple(uses))
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        (iterable, key, reverse), uses = found
+    def build(self, node: cst.CSTNode, found: _SortedLocal, ctx: ProgramContext) -> Edit:
+        iterable, key, reverse, uses = found.call.iterable, found.call.key, found.call.reverse, found.uses
         replacements: list = [build.remove_small_statement(node, ctx)]
         for subscript, position in uses:
             call = _extreme_call(_builtin_for(position, reverse), iterable, key)
@@ -294,7 +327,7 @@ class InlineReturnTemp(Rule):
     families = ()
     anchor_types = (cst.Assign,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _TempUse | None:
         found = _single_assignment(node, ctx)
         if found is None or not names.simple_expression(node.value):
             return None
@@ -307,10 +340,10 @@ class InlineReturnTemp(Rule):
         occurrences = _name_occurrences_in_function(name, node, ctx)
         if occurrences is None or len(occurrences) != 2 or any(o.nested for o in occurrences):
             return None
-        return line, following
+        return _TempUse(line, following)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        line, following = found
+    def build(self, node: cst.CSTNode, found: _TempUse, ctx: ProgramContext) -> Edit:
+        line, following = found.line, found.following
         new = build.line(cst.Return(value=build.clean(node.value)), leading_lines=line.leading_lines)
         return Edit([(line, new), (following, cst.RemovalSentinel.REMOVE)])
 
@@ -370,7 +403,7 @@ class InlineSingleUseTemp(Rule):
     families = ()
     anchor_types = (cst.Assign,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _TempUse | None:
         found = _single_assignment(node, ctx)
         if found is None:
             return None
@@ -392,10 +425,10 @@ class InlineSingleUseTemp(Rule):
         for variable in {o.name for o in names.occurrences(value, ctx) if o.kind == scopes.LOAD}:
             if not purity.not_mutated(variable, following, ctx):
                 return None
-        return line, use.node, following
+        return _TempUse(line, following, use.node)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        line, use, following = found
+    def build(self, node: cst.CSTNode, found: _TempUse, ctx: ProgramContext) -> Edit:
+        line, use, following = found.line, found.use, found.following
         value = _fit(build.clean(node.value), use, ctx)
         leading = list(line.leading_lines) + list(following.leading_lines)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import libcst as cst
@@ -9,7 +10,9 @@ import libcst as cst
 from codeopt_jax.rewrites import build, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.loopshape import chain_is_movable, find_initializer, flatten_body, loop_chain, replace_loop
+from codeopt_jax.rewrites.imports import ImportedName, imported_name
+from codeopt_jax.rewrites.loopshape import (BuildingLoop, chain_is_movable, find_initializer, flatten_body, loop_chain,
+                                            replace_loop)
 
 
 def _same(a: cst.CSTNode, b: cst.CSTNode, ctx: ProgramContext) -> bool:
@@ -134,6 +137,16 @@ def _block_items(statement: cst.CSTNode, ctx: ProgramContext) -> list[cst.CSTNod
     return items
 
 
+@dataclasses.dataclass(frozen=True)
+class _ItemUpdate:
+    """An update of `d[k]` spread over an if statement (and maybe the statement after it)."""
+
+    d: str
+    k: cst.BaseExpression
+    extra: cst.CSTNode | None  # the following statement the update also uses (removed)
+    value: cst.BaseExpression | None = None  # what is appended to `d[k]`, for grouping
+
+
 class ManualCountToGet(Rule):
     """`if k in d: d[k] += 1 else: d[k] = 1` (or `if k not in d: d[k] = 0` followed by
     `d[k] += 1`) becomes `d[k] = d.get(k, 0) + 1`, for a pure key k and a dict d."""
@@ -144,19 +157,19 @@ class ManualCountToGet(Rule):
     families = ("dict_counting",)
     anchor_types = (cst.If,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _ItemUpdate | None:
         items = _block_items(node, ctx)
         if items is None:
             return None
         found = count_update(items, ctx)
         if found is None:
             return None
-        used = found[2]
-        return found, (ctx.next_statement(node) if used == 2 else None)
+        d, k, used = found
+        return _ItemUpdate(d, k, extra=ctx.next_statement(node) if used == 2 else None)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        (d, k, _), extra = found
-        new = build.statement("{d}[{k}] = {d}.get({k}, 0) + 1", d=cst.Name(d), k=k)
+    def build(self, node: cst.CSTNode, found: _ItemUpdate, ctx: ProgramContext) -> Edit:
+        extra = found.extra
+        new = build.statement("{d}[{k}] = {d}.get({k}, 0) + 1", d=cst.Name(found.d), k=found.k)
         new = new.with_changes(leading_lines=node.leading_lines)
         replacements: list = [(node, new)]
         if extra is not None:
@@ -189,7 +202,7 @@ class GroupingToSetdefault(Rule):
     families = ("dict_counting",)
     anchor_types = (cst.If,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _ItemUpdate | None:
         membership = _membership(node.test)
         items = _block_items(node, ctx)
         if membership is None or items is None:
@@ -224,10 +237,10 @@ class GroupingToSetdefault(Rule):
             return None
         if names.mentions(value, d, ctx):
             return None
-        return d, k, value, extra
+        return _ItemUpdate(d, k, extra, value)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        d, k, value, extra = found
+    def build(self, node: cst.CSTNode, found: _ItemUpdate, ctx: ProgramContext) -> Edit:
+        d, k, value, extra = found.d, found.k, found.value, found.extra
         new = build.statement("{d}.setdefault({k}, []).append({v})", d=cst.Name(d), k=k, v=build.as_argument(value))
         replacements: list = [(node, new.with_changes(leading_lines=node.leading_lines))]
         if extra is not None:
@@ -235,17 +248,10 @@ class GroupingToSetdefault(Rule):
         return Edit(replacements)
 
 
-def _counter_reference(ctx: ProgramContext) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
-    """How to name collections.Counter here, and the import that needs adding (if any)."""
-    for bound, origin in ctx.module_imports.items():
-        if origin == "collections.Counter" and ctx.imported_module(bound) is not None:
-            return cst.Name(bound), ()
-    for bound, origin in ctx.module_imports.items():
-        if origin == "collections" and ctx.imported_module(bound) is not None:
-            return cst.Attribute(value=cst.Name(bound), attr=cst.Name("Counter")), ()
-    if "Counter" in ctx.identifiers:
-        return None
-    return cst.Name("Counter"), ("from collections import Counter",)
+@dataclasses.dataclass(frozen=True)
+class _CountingLoop:
+    loop: BuildingLoop  # name: the dict; element: the counted key
+    counter: ImportedName  # collections.Counter
 
 
 class CountingLoopToCounter(Rule):
@@ -265,7 +271,7 @@ class CountingLoopToCounter(Rule):
     families = ("dict_counting",)
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _CountingLoop | None:
         chain = loop_chain(node)
         if chain is None or not ctx.builtin_usable("dict"):
             return None
@@ -278,13 +284,14 @@ class CountingLoopToCounter(Rule):
             return None
         if not chain_is_movable(chain, d, [k], ctx):
             return None
-        counter = _counter_reference(ctx)
+        counter = imported_name(ctx, "collections", "Counter", import_module=False)
         if counter is None:
             return None
-        return chain, init, d, k, counter
+        return _CountingLoop(BuildingLoop(chain, init, d, k), counter)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, init, d, k, (counter, imports) = found
+    def build(self, node: cst.CSTNode, found: _CountingLoop, ctx: ProgramContext) -> Edit:
+        chain, init, d, k = found.loop.chain, found.loop.init, found.loop.name, found.loop.element
+        counter, imports = found.counter.reference, found.counter.imports
         if len(chain.clauses) == 1 and isinstance(k, cst.Name) and isinstance(chain.clauses[0].target, cst.Name) \
                 and chain.clauses[0].target.value == k.value:
             source = build.clean(chain.clauses[0].iter)

@@ -6,7 +6,7 @@ a repeated pure call."""
 from __future__ import annotations
 
 import re
-from typing import Any
+import dataclasses
 
 import libcst as cst
 
@@ -122,6 +122,12 @@ def _shareable(node: cst.BaseExpression, ctx: ProgramContext) -> bool:
     return verdict == purity.ALIAS and isinstance(context, cst.Assign) and _alias_read_only(context, ctx)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Hoist:
+    where: RepeatContext  # the loop, and the statement the value is computed before
+    kind: str  # how the value is computed before the loop ("default": min/max get default=None)
+
+
 class HoistLoopInvariant(Rule):
     """A pure call / subscript / power inside a loop (or comprehension) whose variables
     the loop never changes is computed once before the loop: `for x in xs: if x >
@@ -165,7 +171,7 @@ class HoistLoopInvariant(Rule):
             kind = "default"
         return kind
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _Hoist | None:
         where = repeat_context(node, ctx)
         if where is None:
             return None
@@ -179,10 +185,10 @@ class HoistLoopInvariant(Rule):
             if isinstance(ancestor, _WORK_TYPES) and repeat_context(ancestor, ctx) == where and \
                     self._hoistable(ancestor, where, ctx) is not None:
                 return None  # a larger invariant expression holds this one
-        return where, kind
+        return _Hoist(where, kind)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        where, kind = found
+    def build(self, node: cst.CSTNode, found: _Hoist, ctx: ProgramContext) -> Edit:
+        where, kind = found.where, found.kind
         temp = temp_name_for(node, ctx)
         value: cst.BaseExpression = build.clean(node).with_changes(lpar=[], rpar=[])
         if kind == "default":
@@ -216,7 +222,7 @@ class AliasBoundMethod(Rule):
     families = ("loop_invariant", "append_loop")
     anchor_types = (cst.Attribute,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> RepeatContext | None:
         call = ctx.parent(node)
         if not (isinstance(call, cst.Call) and call.func is node and isinstance(node.value, cst.Name)):
             return None
@@ -232,8 +238,7 @@ class AliasBoundMethod(Rule):
             return None
         return where
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        where = found
+    def build(self, node: cst.CSTNode, where: RepeatContext, ctx: ProgramContext) -> Edit:
         receiver = node.value.value
         alias = ctx.fresh_name(_snake(f"{receiver}_{node.attr.value}"))
         replacements: list = [(where.anchor, insert_before(where.anchor, build.assign(alias, build.clean(node))))]
@@ -258,7 +263,7 @@ class AliasModuleAttribute(Rule):
     families = ("loop_invariant",)
     anchor_types = (cst.Attribute,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> RepeatContext | None:
         parent = ctx.parent(node)
         if isinstance(parent, cst.Attribute) and parent.value is node:
             return None  # anchor the longest chain
@@ -276,8 +281,7 @@ class AliasModuleAttribute(Rule):
             return None
         return where
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        where = found
+    def build(self, node: cst.CSTNode, where: RepeatContext, ctx: ProgramContext) -> Edit:
         alias = ctx.fresh_name(_snake(ctx.code(node).replace(".", "_")))
         replacements: list = [(where.anchor, insert_before(where.anchor, build.assign(alias, build.clean(node))))]
         for other in occurrences_like(node, where, ctx):
@@ -330,6 +334,12 @@ def _call_text_counts(ctx: ProgramContext) -> dict[str, int]:
     return counts
 
 
+@dataclasses.dataclass(frozen=True)
+class _RepeatedCall:
+    statement: cst.CSTNode  # the first statement that computes the value
+    uses: tuple[cst.CSTNode, ...]  # every occurrence, the first one included
+
+
 class ReuseRepeatedCall(Rule):
     """A pure call repeated in a statement and the statements right after it, with the
     same arguments, is computed once: `a = f(x) + 1; b = f(x) * 2` -> `f_x = f(x); a =
@@ -346,7 +356,7 @@ class ReuseRepeatedCall(Rule):
     families = ("repeated_calls",)
     anchor_types = (cst.Call,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _RepeatedCall | None:
         if not (node.args or isinstance(node.func, cst.Attribute)):
             return None
         if _call_text_counts(ctx).get(ctx.code(node), 0) < 2:
@@ -386,10 +396,10 @@ class ReuseRepeatedCall(Rule):
         if purity.value_kind(node, ctx) == purity.FRESH and \
                 not all(purity.use_of(o, ctx)[0] == purity.READ for o in found):
             return None
-        return statement, found
+        return _RepeatedCall(statement, tuple(found))
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        statement, uses = found
+    def build(self, node: cst.CSTNode, found: _RepeatedCall, ctx: ProgramContext) -> Edit:
+        statement, uses = found.statement, found.uses
         temp = temp_name_for(node, ctx)
         value = build.clean(node).with_changes(lpar=[], rpar=[])
         replacements: list = [(statement, insert_before(statement, build.assign(temp, value)))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import libcst as cst
@@ -10,7 +11,7 @@ from codeopt_jax import scopes
 from codeopt_jax.rewrites import build, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.repeat import insert_before, repeat_context, stable_in
+from codeopt_jax.rewrites.repeat import RepeatContext, insert_before, repeat_context, stable_in
 
 
 def _membership_target(node: cst.CSTNode) -> cst.ComparisonTarget | None:
@@ -47,6 +48,12 @@ def _holds_only_sets(name: str, node: cst.CSTNode, ctx: ProgramContext) -> bool:
                                                   and v.func.value in ("set", "frozenset")) for v in values)
 
 
+@dataclasses.dataclass(frozen=True)
+class _MembershipInLoop:
+    name: str  # the list tested with `in`
+    where: RepeatContext  # the loop it is tested in, and the statement a set goes before
+
+
 class ListMembershipToSet(Rule):
     """`x in xs` inside a loop or comprehension, with xs a name, becomes `x in xs_set`
     with `xs_set = set(xs)` computed once before the loop; every `in xs` / `not in xs`
@@ -63,7 +70,7 @@ class ListMembershipToSet(Rule):
     families = ("list_membership", "nested_lookup")
     anchor_types = (cst.ComparisonTarget,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _MembershipInLoop | None:
         target = _membership_target(node)
         if target is None or not isinstance(target.comparator, cst.Name) or not ctx.builtin_usable("set"):
             return None
@@ -74,10 +81,10 @@ class ListMembershipToSet(Rule):
             return None
         if not stable_in(name, where.region, where.anchor, ctx):
             return None
-        return name, where
+        return _MembershipInLoop(name, where)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        name, where = found
+    def build(self, node: cst.CSTNode, found: _MembershipInLoop, ctx: ProgramContext) -> Edit:
+        name, where = found.name, found.where
         set_name = ctx.fresh_name(f"{name}_set")
         replacements: list = [(where.anchor, insert_before(where.anchor, build.assign(
             set_name, build.call("set", cst.Name(name)))))]
@@ -104,7 +111,7 @@ class MembershipListToSet(Rule):
     families = ("list_membership", "nested_lookup")
     anchor_types = (cst.Assign,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> list[cst.Attribute] | None:
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return None
         value = node.value
@@ -140,7 +147,7 @@ class MembershipListToSet(Rule):
             return None
         return appends
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
+    def build(self, node: cst.CSTNode, found: list[cst.Attribute], ctx: ProgramContext) -> Edit:
         replacements: list = [(node.value, build.call("set"))]
         for attribute in found:
             replacements.append((attribute.attr, cst.Name("add")))

@@ -11,9 +11,9 @@ from codeopt_jax import scopes
 from codeopt_jax.rewrites import build, liveness, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.loopshape import (LoopChain, branch_values, chain_is_movable, find_initializer,
-                                            flatten_body, loop_chain, method_call_on, replace_loop, single_leaf,
-                                            stored_item)
+from codeopt_jax.rewrites.loopshape import (BuildingLoop, Initializer, LoopChain, branch_values, chain_is_movable,
+                                            find_initializer, flatten_body, loop_chain, method_call_on, replace_loop,
+                                            single_leaf, stored_item)
 
 
 def _is_call_of(node: cst.CSTNode, func: str, ctx: ProgramContext, nargs: int | None = None) -> bool:
@@ -55,7 +55,7 @@ class _AppendLoopRule(Rule):
     families = ("append_loop", "filter_map_loop")
     filtered: bool
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> BuildingLoop | None:
         chain = loop_chain(node)
         if chain is None or _has_filter(chain.clauses) != self.filtered:
             return None
@@ -78,10 +78,10 @@ class _AppendLoopRule(Rule):
             return None
         if not chain_is_movable(chain, name, values, ctx):
             return None
-        return chain, init, name, element
+        return BuildingLoop(chain, init, name, element)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, init, name, element = found
+    def build(self, node: cst.CSTNode, found: BuildingLoop, ctx: ProgramContext) -> Edit:
+        chain, init, name, element = found.chain, found.init, found.name, found.element
         if _is_target_echo(chain, element) and ctx.builtin_usable("list"):
             value = build.call("list", chain.clauses[0].iter)
         else:
@@ -114,7 +114,7 @@ class SetAddLoopToSetComp(Rule):
     families = ("filter_map_loop", "append_loop")
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> BuildingLoop | None:
         chain = loop_chain(node)
         leaf = single_leaf(chain)
         found = method_call_on(leaf, "add") if leaf is not None else None
@@ -126,15 +126,21 @@ class SetAddLoopToSetComp(Rule):
             return None
         if not chain_is_movable(chain, name, [element], ctx):
             return None
-        return chain, init, name, element
+        return BuildingLoop(chain, init, name, element)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, init, name, element = found
+    def build(self, node: cst.CSTNode, found: BuildingLoop, ctx: ProgramContext) -> Edit:
+        chain, init, name, element = found.chain, found.init, found.name, found.element
         if _is_target_echo(chain, element):
             value = build.call("set", chain.clauses[0].iter)
         else:
             value = build.comprehension(cst.SetComp, element, chain.clauses)
         return Edit(replace_loop(ctx, chain.loop, init, build.assign(name, value)))
+
+
+@dataclasses.dataclass(frozen=True)
+class _DictLoop:
+    loop: BuildingLoop  # its element is the stored value
+    key: cst.BaseExpression
 
 
 class DictLoopToDictComp(Rule):
@@ -152,7 +158,7 @@ class DictLoopToDictComp(Rule):
     families = ("filter_map_loop", "dict_counting")
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _DictLoop | None:
         chain = loop_chain(node)
         leaf = single_leaf(chain)
         found = stored_item(leaf) if leaf is not None else None
@@ -168,12 +174,12 @@ class DictLoopToDictComp(Rule):
             return None
         if not chain_is_movable(chain, name, [key, value], ctx):
             return None
-        return chain, init, name, key, value
+        return _DictLoop(BuildingLoop(chain, init, name, value), key)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, init, name, key, value = found
-        comp = build.comprehension(cst.DictComp, key, chain.clauses, value=value)
-        return Edit(replace_loop(ctx, chain.loop, init, build.assign(name, comp)))
+    def build(self, node: cst.CSTNode, found: _DictLoop, ctx: ProgramContext) -> Edit:
+        loop = found.loop
+        comp = build.comprehension(cst.DictComp, found.key, loop.chain.clauses, value=loop.element)
+        return Edit(replace_loop(ctx, loop.chain.loop, loop.init, build.assign(loop.name, comp)))
 
 
 # --- index loops ---------------------------------------------------------------------------
@@ -252,7 +258,7 @@ def _sequences_unchanged(loop: cst.For, sequence_names: list[str], ctx: ProgramC
     return all(purity.not_mutated(name, loop.body, ctx) for name in sequence_names)
 
 
-def _rewrite_index_loop(loop: cst.For, uses: _IndexUse, sequences: list[str], keep_index: bool,
+def _rewrite_index_loop(loop: cst.For, uses: _IndexUse, sequences: tuple[str, ...], keep_index: bool,
                         ctx: ProgramContext) -> cst.For:
     taken: set[str] = set()
     item_names = [_item_name(s, ctx, taken) for s in sequences]
@@ -274,6 +280,13 @@ def _rewrite_index_loop(loop: cst.For, uses: _IndexUse, sequences: list[str], ke
     return loop.with_changes(target=target, iter=source, body=body)
 
 
+@dataclasses.dataclass(frozen=True)
+class _IndexLoop:
+    uses: _IndexUse
+    sequences: tuple[str, ...]  # the sequences indexed by i, in zip order
+    keep_index: bool  # i is used besides `seq[i]`: enumerate
+
+
 class _IndexLoopRule(Rule):
     anchor_types = (cst.For,)
     safety = Safety.CONDITIONAL
@@ -286,9 +299,8 @@ class _IndexLoopRule(Rule):
         uses = _index_uses(node, node.target.value, ctx)
         return uses
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        uses, sequences, keep_index = found
-        return Edit([(node, _rewrite_index_loop(node, uses, sequences, keep_index, ctx))])
+    def build(self, node: cst.CSTNode, found: _IndexLoop, ctx: ProgramContext) -> Edit:
+        return Edit([(node, _rewrite_index_loop(node, found.uses, found.sequences, found.keep_index, ctx))])
 
 
 class RangeLenToDirectIteration(_IndexLoopRule):
@@ -308,7 +320,7 @@ class RangeLenToDirectIteration(_IndexLoopRule):
             return None
         if not _sequences_unchanged(node, [sequence], ctx) or not liveness.dead_after(node, [node.target.value], ctx):
             return None
-        return uses, [sequence], False
+        return _IndexLoop(uses, (sequence,), keep_index=False)
 
 
 class RangeLenToEnumerate(_IndexLoopRule):
@@ -328,7 +340,7 @@ class RangeLenToEnumerate(_IndexLoopRule):
             return None
         if not _sequences_unchanged(node, [sequence], ctx):
             return None
-        return uses, [sequence], True
+        return _IndexLoop(uses, (sequence,), keep_index=True)
 
 
 def _single_assignment_value(name: str, loop: cst.For, ctx: ProgramContext) -> cst.BaseExpression | None:
@@ -428,7 +440,7 @@ class RangeMinLenToZip(_IndexLoopRule):
             return None
         if not keep_index and not liveness.dead_after(node, [node.target.value], ctx):
             return None
-        return uses, sequences, keep_index
+        return _IndexLoop(uses, tuple(sequences), keep_index)
 
 
 class RangeLenToZipAssumingEqualLength(_IndexLoopRule):
@@ -459,7 +471,7 @@ class RangeLenToZipAssumingEqualLength(_IndexLoopRule):
             return None
         if not keep_index and not liveness.dead_after(node, [node.target.value], ctx):
             return None
-        return uses, sequences, keep_index
+        return _IndexLoop(uses, tuple(sequences), keep_index)
 
 
 # --- while loops over an index ---------------------------------------------------------------
@@ -495,6 +507,13 @@ def _int_bound(node: cst.CSTNode, loop: cst.While, ctx: ProgramContext) -> bool:
     return False
 
 
+@dataclasses.dataclass(frozen=True)
+class _WhileIndex:
+    index: str
+    init: Initializer  # `i = <int literal>`
+    end: cst.BaseExpression
+
+
 class WhileIndexToFor(Rule):
     """`i = k` + `while i < n: ...; i += 1` (the increment last) becomes
     `for i in range(k, n): ...`.
@@ -511,7 +530,7 @@ class WhileIndexToFor(Rule):
     families = ("while_index",)
     anchor_types = (cst.While,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _WhileIndex | None:
         if node.orelse is not None or not isinstance(node.body, cst.IndentedBlock) or not ctx.builtin_usable("range"):
             return None
         test = node.test
@@ -538,11 +557,11 @@ class WhileIndexToFor(Rule):
             return None
         if not liveness.dead_after(node, [index], ctx):
             return None
-        return index, init, end
+        return _WhileIndex(index, init, end)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        index, init, end = found
-        start = init.value
+    def build(self, node: cst.CSTNode, found: _WhileIndex, ctx: ProgramContext) -> Edit:
+        index, end = found.index, found.end
+        start = found.init.value
         if start.value == "0":
             bounds = build.call("range", end)
         else:
@@ -550,7 +569,7 @@ class WhileIndexToFor(Rule):
         statements = list(node.body.body[:-1]) or [cst.SimpleStatementLine([cst.Pass()])]
         loop = cst.For(target=cst.Name(index), iter=bounds, body=node.body.with_changes(body=statements),
                        leading_lines=node.leading_lines)
-        return Edit(replace_loop(ctx, node, init, loop))
+        return Edit(replace_loop(ctx, node, found.init, loop))
 
 
 # --- loop fission -------------------------------------------------------------------------------
@@ -686,6 +705,13 @@ def _statement_before(small: cst.CSTNode, ctx: ProgramContext) -> cst.CSTNode | 
     return None
 
 
+@dataclasses.dataclass(frozen=True)
+class _FlagLoop:
+    init: Initializer  # `found = False`
+    setters: tuple[cst.Assign, ...]  # `found = True` before each break
+    following: cst.If  # `if not found: ...`
+
+
 class FlagToForElse(Rule):
     """`found = False` + a loop that sets `found = True` right before each of its breaks +
     `if not found: ...` right after it becomes a for/else: the else block runs exactly
@@ -702,7 +728,7 @@ class FlagToForElse(Rule):
     families = ("nested_lookup", "list_membership")
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _FlagLoop | None:
         if node.orelse is not None or node.asynchronous is not None:
             return None
         following = ctx.next_statement(node)
@@ -728,10 +754,10 @@ class FlagToForElse(Rule):
         for occurrence in names.function_occurrences(function, ctx):
             if occurrence.name == flag and id(occurrence.node) not in allowed:
                 return None
-        return init, setters, following
+        return _FlagLoop(init, tuple(setters), following)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        init, setters, following = found
+    def build(self, node: cst.CSTNode, found: _FlagLoop, ctx: ProgramContext) -> Edit:
+        init, setters, following = found.init, found.setters, found.following
         replacements: list = [(init.line, cst.RemovalSentinel.REMOVE), (following, cst.RemovalSentinel.REMOVE)]
         for setter in {id(s): s for s in setters}.values():
             replacements.append(build.remove_small_statement(setter, ctx))

@@ -162,6 +162,17 @@ class Initializer:
     adjacent: bool  # directly before the loop
 
 
+@dataclasses.dataclass(frozen=True)
+class BuildingLoop:
+    """A loop that builds one value: `name = <init>` before it, each leaf adds `element` to name
+    (init is None where the value is grown from an earlier binding)."""
+
+    chain: LoopChain
+    init: Initializer | None
+    name: str
+    element: cst.BaseExpression
+
+
 def find_initializer(loop: cst.CSTNode, name: str, ctx: ProgramContext) -> Initializer | None:
     """The `name = value` line before loop in the same block, with no statement between
     them mentioning name."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import libcst as cst
 
@@ -10,6 +9,7 @@ from codeopt_jax import scopes
 from codeopt_jax.rewrites import build, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
+from codeopt_jax.rewrites.imports import ImportedName, imported_name
 
 _HASHABLE_ANNOTATIONS = frozenset({"int", "str", "float", "bool", "bytes", "tuple", "frozenset", "complex"})
 _STRING_METHODS = frozenset({
@@ -126,18 +126,6 @@ def _closure_stable(function: cst.FunctionDef, ctx: ProgramContext) -> bool:
     return True
 
 
-def _functools_reference(ctx: ProgramContext) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
-    for bound, origin in ctx.module_imports.items():
-        if origin == "functools.lru_cache" and ctx.imported_module(bound) is not None:
-            return cst.Name(bound), ()
-    for bound, origin in ctx.module_imports.items():
-        if origin == "functools" and ctx.imported_module(bound) is not None:
-            return cst.Attribute(value=cst.Name(bound), attr=cst.Name("lru_cache")), ()
-    if "functools" in ctx.identifiers:
-        return None
-    return cst.Attribute(value=cst.Name("functools"), attr=cst.Name("lru_cache")), ("import functools",)
-
-
 class MemoizeRecursiveFunction(Rule):
     """A self-recursive function gets `@functools.lru_cache(maxsize=None)` (adding
     `import functools` when missing), so repeated sub-calls are looked up instead of
@@ -158,7 +146,7 @@ class MemoizeRecursiveFunction(Rule):
     families = ("naive_recursion",)
     anchor_types = (cst.FunctionDef,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> ImportedName | None:
         if node.decorators or node.asynchronous is not None or isinstance(ctx.parent(ctx.parent(node)), cst.ClassDef):
             return None
         params = node.params
@@ -178,10 +166,9 @@ class MemoizeRecursiveFunction(Rule):
             return None
         if not _arguments_hashable_looking(calls) or not _closure_stable(node, ctx):
             return None
-        return _functools_reference(ctx)
+        return imported_name(ctx, "functools", "lru_cache", import_module=True)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        decorator_func, imports = found
-        decorator = cst.Decorator(decorator=build.call(decorator_func, build.arg(cst.Name("None"), "maxsize")))
+    def build(self, node: cst.CSTNode, found: ImportedName, ctx: ProgramContext) -> Edit:
+        decorator = cst.Decorator(decorator=build.call(found.reference, build.arg(cst.Name("None"), "maxsize")))
         new = node.with_changes(decorators=[decorator])
-        return Edit([(node, new)], imports=imports)
+        return Edit([(node, new)], imports=found.imports)

@@ -4,6 +4,7 @@ Also list-vs-generator arguments of reducing builtins."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import libcst as cst
@@ -11,8 +12,8 @@ import libcst as cst
 from codeopt_jax.rewrites import build, liveness, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.loopshape import (LoopChain, added_to, branch_values, chain_is_movable, find_initializer,
-                                            loop_chain, replace_loop, single_leaf)
+from codeopt_jax.rewrites.loopshape import (BuildingLoop, Initializer, LoopChain, added_to, branch_values,
+                                            chain_is_movable, find_initializer, loop_chain, replace_loop, single_leaf)
 
 
 def _bool_constant(node: cst.CSTNode | None) -> bool | None:
@@ -58,7 +59,7 @@ class SumLoopToSum(Rule):
     families = ("manual_reduce",)
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> BuildingLoop | None:
         chain = loop_chain(node)
         leaf = single_leaf(chain)
         if leaf is None or not ctx.builtin_usable("sum"):
@@ -79,10 +80,10 @@ class SumLoopToSum(Rule):
             return None
         if not chain_is_movable(chain, name, values, ctx):
             return None
-        return chain, init, name, element
+        return BuildingLoop(chain, init, name, element)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, init, name, element = found
+    def build(self, node: cst.CSTNode, found: BuildingLoop, ctx: ProgramContext) -> Edit:
+        chain, init, name, element = found.chain, found.init, found.name, found.element
         source = _gen_or_iterable(chain.clauses, element)
         if isinstance(init.value, cst.Integer) and init.value.value == "0":
             total = build.call("sum", source)
@@ -157,6 +158,13 @@ def _first_item_of(init: cst.CSTNode, loop_iter: cst.CSTNode) -> bool:
     return False
 
 
+@dataclasses.dataclass(frozen=True)
+class _ExtremumLoop:
+    loop: BuildingLoop  # name: the best so far; element: the compared value
+    kind: str  # min / max
+    default: cst.BaseExpression | None  # the start value (None or +-inf) as `default=`; None for `xs[0]`
+
+
 class MinMaxLoopToBuiltin(Rule):
     """A running-extremum loop becomes min()/max():
 
@@ -178,7 +186,7 @@ class MinMaxLoopToBuiltin(Rule):
     families = ("manual_reduce", "sort_extremum")
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _ExtremumLoop | None:
         chain = loop_chain(node)
         leaf = single_leaf(chain)
         if not (isinstance(leaf, cst.Assign) and len(leaf.targets) == 1
@@ -230,10 +238,11 @@ class MinMaxLoopToBuiltin(Rule):
         trimmed = LoopChain(loop=chain.loop, clauses=tuple(clauses), leaves=chain.leaves)
         if not chain_is_movable(trimmed, best, [element], ctx):
             return None
-        return trimmed, init, best, kind, element, default
+        return _ExtremumLoop(BuildingLoop(trimmed, init, best, element), kind, default)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, init, best, kind, element, default = found
+    def build(self, node: cst.CSTNode, found: _ExtremumLoop, ctx: ProgramContext) -> Edit:
+        chain, init, best, element = found.loop.chain, found.loop.init, found.loop.name, found.loop.element
+        kind, default = found.kind, found.default
         if default is None:
             sequence = init.value.value  # the `xs` of `xs[0]`
             value = build.call(kind, cst.Name(sequence.value))
@@ -245,15 +254,44 @@ class MinMaxLoopToBuiltin(Rule):
         return Edit(replace_loop(ctx, chain.loop, init, build.assign(best, value)))
 
 
-def _test_and_filters(chain: LoopChain) -> tuple[cst.BaseExpression, tuple] | None:
+@dataclasses.dataclass(frozen=True)
+class _Search:
+    """A loop chain read as a search: the innermost `if` test over the clauses before it."""
+
+    test: cst.BaseExpression
+    clauses: tuple[build.Clause, ...]
+
+
+def _test_and_filters(chain: LoopChain) -> _Search | None:
     if not isinstance(chain.clauses[-1], build.IfClause):
         return None
-    return chain.clauses[-1].test, chain.clauses[:-1]
+    return _Search(chain.clauses[-1].test, chain.clauses[:-1])
 
 
-def _predicate_call(func: str, test: cst.BaseExpression, clauses, negate: bool) -> cst.Call:
-    element = build.negated(test) if negate else test
-    return build.call(func, build.comprehension(cst.GeneratorExp, element, clauses))
+def _predicate_call(func: str, search: _Search, negate: bool) -> cst.Call:
+    element = build.negated(search.test) if negate else search.test
+    return build.call(func, build.comprehension(cst.GeneratorExp, element, search.clauses))
+
+
+@dataclasses.dataclass(frozen=True)
+class _ReturnLoop:
+    search: _Search
+    following: cst.SimpleStatementLine  # the `return False` (or True) after the loop
+    func: str  # any / all
+
+
+@dataclasses.dataclass(frozen=True)
+class _FlagSearch:
+    search: _Search
+    init: Initializer  # `found = False` (or True)
+    flag: str
+    func: str  # any / all
+
+
+@dataclasses.dataclass(frozen=True)
+class _SearchAction:
+    search: _Search
+    action: tuple[cst.CSTNode, ...]  # the statements before the break
 
 
 def _headers_simple(chain: LoopChain) -> bool:
@@ -273,7 +311,7 @@ class ReturnLoopToAnyAll(Rule):
     families = ("manual_reduce", "list_membership", "nested_lookup")
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _ReturnLoop | None:
         chain = loop_chain(node)
         leaf = single_leaf(chain)
         if not isinstance(leaf, cst.Return):
@@ -292,12 +330,11 @@ class ReturnLoopToAnyAll(Rule):
             return None
         if not _headers_simple(chain):
             return None
-        return chain, parts, following, func
+        return _ReturnLoop(parts, following, func)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, (test, clauses), following, func = found
-        result = cst.Return(value=_predicate_call(func, test, clauses, negate=func == "all"))
-        return Edit(replace_loop(ctx, node, None, build.line(result), remove=[following]))
+    def build(self, node: cst.CSTNode, found: _ReturnLoop, ctx: ProgramContext) -> Edit:
+        result = cst.Return(value=_predicate_call(found.func, found.search, negate=found.func == "all"))
+        return Edit(replace_loop(ctx, node, None, build.line(result), remove=[found.following]))
 
 
 class FlagLoopToAnyAll(Rule):
@@ -315,7 +352,7 @@ class FlagLoopToAnyAll(Rule):
     families = ("manual_reduce", "list_membership", "nested_lookup")
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _FlagSearch | None:
         chain = loop_chain(node)
         if chain is None or len(chain.leaves) != 2 or not isinstance(chain.leaves[1], cst.Break):
             return None
@@ -336,12 +373,11 @@ class FlagLoopToAnyAll(Rule):
         func = "any" if inside else "all"
         if not ctx.builtin_usable(func) or not chain_is_movable(chain, flag, [], ctx):
             return None
-        return chain, parts, init, flag, func
+        return _FlagSearch(parts, init, flag, func)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, (test, clauses), init, flag, func = found
-        value = _predicate_call(func, test, clauses, negate=func == "all")
-        return Edit(replace_loop(ctx, node, init, build.assign(flag, value)))
+    def build(self, node: cst.CSTNode, found: _FlagSearch, ctx: ProgramContext) -> Edit:
+        value = _predicate_call(found.func, found.search, negate=found.func == "all")
+        return Edit(replace_loop(ctx, node, found.init, build.assign(found.flag, value)))
 
 
 def _as_statements(leaves) -> list[cst.BaseStatement]:
@@ -362,7 +398,7 @@ class SearchLoopToAny(Rule):
     families = ("nested_lookup", "list_membership")
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _SearchAction | None:
         chain = loop_chain(node)
         if chain is None or len(chain.leaves) < 2 or not isinstance(chain.leaves[-1], cst.Break):
             return None
@@ -380,12 +416,11 @@ class SearchLoopToAny(Rule):
                 return None
         if not _headers_simple(chain) or not liveness.dead_after(node, chain.targets, ctx):
             return None
-        return chain, parts, action
+        return _SearchAction(parts, tuple(action))
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, (test, clauses), action = found
-        condition = _predicate_call("any", test, clauses, negate=False)
-        new = cst.If(test=condition, body=cst.IndentedBlock(body=_as_statements(action)))
+    def build(self, node: cst.CSTNode, found: _SearchAction, ctx: ProgramContext) -> Edit:
+        condition = _predicate_call("any", found.search, negate=False)
+        new = cst.If(test=condition, body=cst.IndentedBlock(body=_as_statements(found.action)))
         return Edit(replace_loop(ctx, node, None, new))
 
 
@@ -404,7 +439,7 @@ class SearchLoopToNext(Rule):
     families = ("nested_lookup",)
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> BuildingLoop | None:
         chain = loop_chain(node)
         if chain is None or len(chain.leaves) != 2 or not isinstance(chain.leaves[1], cst.Break):
             return None
@@ -426,10 +461,10 @@ class SearchLoopToNext(Rule):
             return None
         if not chain_is_movable(chain, name, [setter.value], ctx):
             return None
-        return chain, init, name, setter.value
+        return BuildingLoop(chain, init, name, setter.value)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, init, name, element = found
+    def build(self, node: cst.CSTNode, found: BuildingLoop, ctx: ProgramContext) -> Edit:
+        chain, init, name, element = found.chain, found.init, found.name, found.element
         generator = build.parenthesized(build.comprehension(cst.GeneratorExp, element, chain.clauses))
         value = build.call("next", generator, build.clean(init.value))
         return Edit(replace_loop(ctx, node, init, build.assign(name, value)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import libcst as cst
@@ -10,8 +11,8 @@ from codeopt_jax import scopes
 from codeopt_jax.rewrites import build, liveness, names
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.loopshape import (added_to, branch_values, chain_is_movable, find_initializer, flatten_body,
-                                            loop_chain, replace_loop)
+from codeopt_jax.rewrites.loopshape import (BuildingLoop, added_to, branch_values, chain_is_movable, find_initializer,
+                                            flatten_body, loop_chain, replace_loop)
 
 
 def _string_literal(node: cst.CSTNode) -> bool:
@@ -110,7 +111,7 @@ class StringConcatLoopToJoin(Rule):
     families = ("string_concat",)
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> BuildingLoop | None:
         chain = loop_chain(node)
         if chain is None or not chain.leaves:
             return None
@@ -125,10 +126,10 @@ class StringConcatLoopToJoin(Rule):
             return None
         if not chain_is_movable(chain, name, values, ctx):
             return None
-        return chain, init, name, piece
+        return BuildingLoop(chain, init, name, piece)
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, init, name, piece = found
+    def build(self, node: cst.CSTNode, found: BuildingLoop, ctx: ProgramContext) -> Edit:
+        chain, init, name, piece = found.chain, found.init, found.name, found.element
         joiner = cst.Attribute(value=cst.SimpleString('""'), attr=cst.Name("join"))
         if len(chain.clauses) == 1 and isinstance(piece, cst.Name) and isinstance(chain.clauses[0].target, cst.Name) \
                 and chain.clauses[0].target.value == piece.value:
@@ -167,6 +168,12 @@ def _is_truth_test_of(test: cst.BaseExpression, name: str) -> bool:
         isinstance(test.comparisons[0].operator, cst.NotEqual) and _empty_string(test.comparisons[0].comparator)
 
 
+@dataclasses.dataclass(frozen=True)
+class _SeparatedJoin:
+    loop: BuildingLoop  # element: the piece added after the separator
+    separator: cst.SimpleString
+
+
 class SeparatorConcatLoopToJoin(Rule):
     """`s = ""` then `for x in xs: if s: s += sep; s += piece` becomes
     `s = sep.join([piece for x in xs])`.
@@ -183,7 +190,7 @@ class SeparatorConcatLoopToJoin(Rule):
     families = ("string_concat",)
     anchor_types = (cst.For,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _SeparatedJoin | None:
         chain = loop_chain(node)
         if chain is None or len(chain.leaves) != 2 or sum(isinstance(c, build.ForClause) for c in chain.clauses) != 1:
             return None
@@ -205,13 +212,13 @@ class SeparatorConcatLoopToJoin(Rule):
             return None
         if not chain_is_movable(chain, name, [piece], ctx):
             return None
-        return chain, init, name, separator[1], piece
+        return _SeparatedJoin(BuildingLoop(chain, init, name, piece), separator[1])
 
-    def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
-        chain, init, name, separator, piece = found
-        joiner = cst.Attribute(value=build.clean(separator), attr=cst.Name("join"))
-        joined = build.call(joiner, build.comprehension(cst.ListComp, piece, chain.clauses))
-        return Edit(replace_loop(ctx, chain.loop, init, build.assign(name, joined)))
+    def build(self, node: cst.CSTNode, found: _SeparatedJoin, ctx: ProgramContext) -> Edit:
+        loop = found.loop
+        joiner = cst.Attribute(value=build.clean(found.separator), attr=cst.Name("join"))
+        joined = build.call(joiner, build.comprehension(cst.ListComp, loop.element, loop.chain.clauses))
+        return Edit(replace_loop(ctx, loop.chain.loop, loop.init, build.assign(loop.name, joined)))
 
 
 _OPERAND_PARENTS = (cst.BinaryOperation, cst.UnaryOperation, cst.Attribute, cst.Subscript, cst.Call,
