@@ -20,7 +20,8 @@ _NUMBER_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.M
                      cst.BitAnd, cst.BitOr, cst.BitXor, cst.LeftShift, cst.RightShift)
 
 
-def _self_calls(function: cst.FunctionDef, ctx: ProgramContext) -> list[cst.Call]:
+def self_calls(function: cst.FunctionDef, ctx: ProgramContext) -> list[cst.Call]:
+    """Calls of the function's own name in its body (outside nested defs and lambdas)."""
     name = function.name.value
     return [c for c in ctx.nodes_of_type((cst.Call,)) if isinstance(c.func, cst.Name) and c.func.value == name
             and ctx.is_inside(c, function.body) and ctx.enclosing_function(c) is function]
@@ -51,7 +52,7 @@ def _string_evidence(param: str, function: cst.FunctionDef, ctx: ProgramContext)
     return False
 
 
-def _hashable_looking(param: cst.Param, function: cst.FunctionDef, ctx: ProgramContext) -> bool:
+def hashable_looking(param: cst.Param, function: cst.FunctionDef, ctx: ProgramContext) -> bool:
     """A parameter used only like a number (arithmetic, comparison, index, range bound,
     part of a tuple key) or with clear signs of being a string, or annotated hashable."""
     annotation = param.annotation.annotation if param.annotation is not None else None
@@ -91,7 +92,8 @@ def _hashable_looking(param: cst.Param, function: cst.FunctionDef, ctx: ProgramC
     return used
 
 
-def _arguments_hashable_looking(calls: list[cst.Call]) -> bool:
+def arguments_hashable_looking(calls: list[cst.Call]) -> bool:
+    """No call passes a starred argument or builds a container (or lambda) in an argument."""
     for call in calls:
         for argument in call.args:
             if argument.star or names.has_node(argument.value, (cst.List, cst.Dict, cst.Set, cst.ListComp,
@@ -153,7 +155,7 @@ class MemoizeRecursiveFunction(Rule):
         if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.star_kwarg is not None \
                 or params.posonly_params or params.kwonly_params or not params.params:
             return None
-        calls = _self_calls(node, ctx)
+        calls = self_calls(node, ctx)
         if not calls:
             return None
         bindings = [o for o in names.occurrences(ctx.module, ctx)
@@ -162,9 +164,9 @@ class MemoizeRecursiveFunction(Rule):
             return None
         if not purity.is_pure_function(node, ctx) or not purity.returns_immutable(node, ctx):
             return None
-        if not all(_hashable_looking(p, node, ctx) for p in params.params):
+        if not all(hashable_looking(p, node, ctx) for p in params.params):
             return None
-        if not _arguments_hashable_looking(calls) or not _closure_stable(node, ctx):
+        if not arguments_hashable_looking(calls) or not _closure_stable(node, ctx):
             return None
         return imported_name(ctx, "functools", "lru_cache", import_module=True)
 
