@@ -175,8 +175,8 @@ def lcs_length_recursive(a, b):
          '''\
 def fib(n):
     n_start = n
-    if type(n) is int:
-        try:
+    try:
+        if type(n) is int:
             if 0 <= n and (n + 1) <= 2_000_000:
                 table = [None] * (n + 1)
                 for n in range(0, n_start + 1):
@@ -185,8 +185,8 @@ def fib(n):
                     else:
                         table[n] = table[n - 1] + table[n - 2]
                 return table[n_start]
-        except Exception:
-            pass
+    except Exception:
+        pass
     return fib_recursive(n_start)
 
 
@@ -200,8 +200,8 @@ def fib_recursive(n):
          '''\
 def stair_ways(n):
     n_start = n
-    if type(n) is int:
-        try:
+    try:
+        if type(n) is int:
             if 0 <= n and (n + 1) <= 2_000_000:
                 table = [None] * (n + 1)
                 for n in range(0, n_start + 1):
@@ -210,8 +210,8 @@ def stair_ways(n):
                     else:
                         table[n] = table[n - 1] + table[n - 2]
                 return table[n_start]
-        except Exception:
-            pass
+    except Exception:
+        pass
     return stair_ways_recursive(n_start)
 
 
@@ -226,8 +226,8 @@ def stair_ways_recursive(n):
 def edit_distance(source, target):
     def distance(i, j):
         i_start, j_start = i, j
-        if type(i) is int and type(j) is int:
-            try:
+        try:
+            if type(i) is int and type(j) is int:
                 i_high = len(source)
                 j_high = len(target)
                 if 0 <= i <= i_high and 0 <= j <= j_high and (i_high + 1) * (j_high + 1) <= 2_000_000:
@@ -244,8 +244,8 @@ def edit_distance(source, target):
                             else:
                                 row[j] = 1 + min(table[i + 1][j], row[j + 1], table[i + 1][j + 1])
                     return table[i_start][j_start]
-            except Exception:
-                pass
+        except Exception:
+            pass
         return distance_recursive(i_start, j_start)
 
     def distance_recursive(i, j):
@@ -265,8 +265,8 @@ def edit_distance(source, target):
 def suffix_edits(xs, ys, i, j):
     """Edits between the first i items of xs and the first j of ys."""
     i_start, j_start = i, j
-    if type(i) is int and type(j) is int:
-        try:
+    try:
+        if type(i) is int and type(j) is int:
             if 0 <= i and 0 <= j and (i + 1) * (j + 1) <= 2_000_000:
                 table = [[None] * (j + 1) for _ in range(i + 1)]
                 for i in range(0, i_start + 1):
@@ -279,8 +279,8 @@ def suffix_edits(xs, ys, i, j):
                         else:
                             row[j] = 1 + min(table[i - 1][j], row[j - 1])
                 return table[i_start][j_start]
-        except Exception:
-            pass
+    except Exception:
+        pass
     return suffix_edits_recursive(xs, ys, i_start, j_start)
 
 
@@ -298,8 +298,8 @@ def suffix_edits_recursive(xs, ys, i, j):
 def change_ways(amount, coins):
     def ways(remaining, index):
         remaining_start, index_start = remaining, index
-        if type(remaining) is int and type(index) is int and (type(coins) is list or type(coins) is tuple) and all(type(step) is int and step > 0 for step in coins):
-            try:
+        try:
+            if type(remaining) is int and type(index) is int and (type(coins) is list or type(coins) is tuple) and all(type(step) is int and step > 0 for step in coins):
                 remaining_step_max = max(coins, default=1)
                 remaining_low = -remaining_step_max
                 index_high = len(coins)
@@ -315,8 +315,8 @@ def change_ways(amount, coins):
                             else:
                                 row[index] = table[remaining - coins[index]][index] + row[index + 1]
                     return table[remaining_start][index_start]
-            except Exception:
-                pass
+        except Exception:
+            pass
         return ways_recursive(remaining_start, index_start)
 
     def ways_recursive(remaining, index):
@@ -333,8 +333,8 @@ def change_ways(amount, coins):
          '''\
 def diagonal_sum(xs, i, j):
     i_start, j_start = i, j
-    if type(i) is int and type(j) is int:
-        try:
+    try:
+        if type(i) is int and type(j) is int:
             i_high = len(xs)
             j_high = len(xs)
             if 0 <= i <= i_high and 0 <= j <= j_high and (i_high + 1) * (j_high + 1) <= 2_000_000:
@@ -347,8 +347,8 @@ def diagonal_sum(xs, i, j):
                         else:
                             row[j] = 1 / (j - i) + table[i + 1][j + 1]
                 return table[i_start][j_start]
-        except Exception:
-            pass
+    except Exception:
+        pass
     return diagonal_sum_recursive(xs, i_start, j_start)
 
 
@@ -557,6 +557,13 @@ def test_table_falls_back_when_a_guard_fails_or_a_cell_raises() -> None:
     diagonal = _rewritten(DIAGONAL, "recursion_to_table")["diagonal_sum"]
     result, fallback_calls = _calls(diagonal, ([1, 2, 3, 4], 0, 1), {"diagonal_sum_recursive"})
     assert result == 3.0 and fallback_calls > 0  # cell (1, 1), never visited by the recursion, divides by zero
+
+
+def test_table_setup_errors_fall_back_too() -> None:
+    source = COINS.replace("    return ways(amount, 0)\n", "    first = ways(0, 0)\n    coins = tuple(coins)\n"
+                           "    return first + ways(amount, 0)\n")
+    change_ways = _rewritten(source, "recursion_to_table")["change_ways"]
+    assert change_ways(5, (1, 2, 5)) == 5  # ways(0, 0) runs before `coins` is bound and never reads it
 
 
 def test_table_answers_where_the_recursion_overflows() -> None:

@@ -13,6 +13,7 @@ import dataclasses
 from typing import Callable, Sequence
 
 import libcst as cst
+import libcst.matchers as m
 
 from codeopt_jax import scopes
 from codeopt_jax.rewrites import build, memo, names, purity
@@ -163,10 +164,11 @@ def _body_statements(function: cst.FunctionDef) -> list[cst.BaseStatement]:
     return [cst.SimpleStatementLine(body=list(body.body))]
 
 
+_DOCSTRING = m.SimpleStatementLine(body=[m.Expr(value=m.SimpleString() | m.ConcatenatedString())])
+
+
 def _is_docstring(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
-        isinstance(statement.body[0], cst.Expr) and \
-        isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    return m.matches(statement, _DOCSTRING)
 
 
 def _split_docstring(statements: list[cst.BaseStatement]) -> tuple[list[cst.BaseStatement], list[cst.BaseStatement]]:
@@ -427,12 +429,14 @@ _MAX_DIMENSIONS = 3
 
 
 def _literal_int(node: cst.BaseExpression) -> int | None:
-    if isinstance(node, cst.Integer):
+    if m.matches(node, m.Integer()):
         return int(node.value, 0)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and \
-            isinstance(node.expression, cst.Integer):
+    if m.matches(node, m.UnaryOperation(operator=m.Minus(), expression=m.Integer())):
         return -int(node.expression.value, 0)
     return None
+
+
+_LENGTH_CALL = m.Call(func=m.Name("len"), args=[m.Arg(keyword=None, star="")])
 
 
 def _invariant_expression(node: cst.BaseExpression, shape: RecursiveShape, stored: set[str],
@@ -449,32 +453,30 @@ def _invariant_expression(node: cst.BaseExpression, shape: RecursiveShape, store
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply)):
         return _invariant_expression(node.left, shape, stored, ctx) and \
             _invariant_expression(node.right, shape, stored, ctx)
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "len" and \
-            ctx.builtin_usable("len") and len(node.args) == 1 and node.args[0].keyword is None and \
-            not node.args[0].star:
+    if m.matches(node, _LENGTH_CALL) and ctx.builtin_usable("len"):
         return _invariant_expression(node.args[0].value, shape, stored, ctx)
-    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+    if m.matches(node, m.Subscript(slice=[m.SubscriptElement(slice=m.Index())])):
         return _invariant_expression(node.value, shape, stored, ctx) and \
             _invariant_expression(node.slice[0].slice.value, shape, stored, ctx)
     return False
 
 
+_SEQUENCE_ELEMENT = m.Subscript(value=m.Name(), slice=[m.SubscriptElement(slice=m.Index(value=m.Name() | m.Integer()))])
+
+
 def _step(argument: cst.BaseExpression, param: str, shape: RecursiveShape, stored: set[str]) -> Step | None:
     """`p` (no move), `p + k` / `p - k` (literal k), or `p + S[q]` / `p - S[q]` (S an invariant name,
     q a name or literal)."""
-    if isinstance(argument, cst.Name) and argument.value == param:
+    if m.matches(argument, m.Name(param)):
         return Step()
-    if not (isinstance(argument, cst.BinaryOperation) and isinstance(argument.left, cst.Name)
-            and argument.left.value == param and isinstance(argument.operator, (cst.Add, cst.Subtract))):
+    if not m.matches(argument, m.BinaryOperation(left=m.Name(param), operator=m.Add() | m.Subtract())):
         return None
-    forward = isinstance(argument.operator, cst.Add)
+    forward = m.matches(argument.operator, m.Add())
     right = argument.right
-    if isinstance(right, cst.Integer):
+    if m.matches(right, m.Integer()):
         amount = int(right.value, 0)
         return Step(literal=amount if forward else -amount, forward=forward)
-    if isinstance(right, cst.Subscript) and isinstance(right.value, cst.Name) and len(right.slice) == 1 \
-            and isinstance(right.slice[0].slice, cst.Index) \
-            and isinstance(right.slice[0].slice.value, (cst.Name, cst.Integer)):
+    if m.matches(right, _SEQUENCE_ELEMENT):
         sequence = right.value.value
         if sequence in shape.varying or sequence in stored or sequence == shape.function.name.value:
             return None
@@ -494,17 +496,16 @@ _MIRRORED = {cst.LessThan: cst.GreaterThan, cst.LessThanEqual: cst.GreaterThanEq
 
 def _comparison_with(test: cst.BaseExpression, param: str) -> tuple[type, cst.BaseExpression] | None:
     """(operator type, other side) for `param OP other`, `other OP param` (mirrored) or `not param` (== 0)."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and \
-            isinstance(test.expression, cst.Name) and test.expression.value == param:
+    if m.matches(test, m.UnaryOperation(operator=m.Not(), expression=m.Name(param))):
         return cst.Equal, cst.Integer("0")
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+    if not m.matches(test, m.Comparison(comparisons=[m.ComparisonTarget()])):
         return None
     operator, other = type(test.comparisons[0].operator), test.comparisons[0].comparator
     if operator not in _MIRRORED:
         return None
-    if isinstance(test.left, cst.Name) and test.left.value == param:
+    if m.matches(test.left, m.Name(param)):
         return operator, other
-    if isinstance(other, cst.Name) and other.value == param:
+    if m.matches(other, m.Name(param)):
         return _MIRRORED[operator], test.left
     return None
 
@@ -741,7 +742,8 @@ class RecursionToTable(Rule):
     ints, every S is a list or tuple of positive ints, and the table has at most
     TABLE_CELL_LIMIT cells; otherwise, and on any exception while filling the table (a state
     the recursion would never have visited may raise), the call runs `<name>_recursive`.
-    Where the original hits RecursionError (deep inputs) the table returns the value.
+    Where the original hits RecursionError (deep inputs) the table returns the value; the
+    fallback runs one frame deeper than the original.
     Helps when the recursion revisits states (grid paths, coin change, edit distance:
     exponential -> one pass over the table with no calls) and even for linear recursion
     (no call per step). Hurts when the recursion touches a thin part of the table (say
@@ -803,8 +805,8 @@ class RecursionToTable(Rule):
             allocation = f"[{allocation} for {unused} in range({length})]"
 
         lines = [f"{', '.join(starts.values())} = {', '.join(starts)}",
-                 f"if {' and '.join(checks)}:",
-                 "    try:"]
+                 "try:",
+                 f"    if {' and '.join(checks)}:"]
         lines += [f"        {line}" for line in setup]
         lines += [f"        if {' and '.join(conditions)}:",
                   f"            {table} = {allocation}"]
@@ -820,8 +822,8 @@ class RecursionToTable(Rule):
                 lines.append(f"{indent}{row} = {table}" + "".join(f"[{e.param}]" for e in dimensions[:-1]))
         lines += [f"{indent}{placeholder}",
                   f"            return {table}" + "".join(f"[{starts[d.param]}]" for d in dimensions),
-                  "    except Exception:",
-                  "        pass",
+                  "except Exception:",
+                  "    pass",
                   f"return {plain}({', '.join(starts.get(p, p) for p in shape.params)})"]
         skeleton = _parse_statements("\n".join(lines) + "\n")
 
