@@ -519,6 +519,11 @@ def _calls(function, args: tuple, names: set[str]) -> tuple[object, int]:
     return result, count
 
 
+def _case(rule: str, entry: str) -> Case:
+    (case,) = [c for c in POSITIVE_CASES if c.rule == rule and c.entry == entry]
+    return case
+
+
 def test_memo_and_table_cut_the_calls() -> None:
     memoized = _rewritten(_case("memoize_per_call", "fib").before, "memoize_per_call")
     assert _calls(memoized["fib"], (20,), {"fib", "fib_memo"}) == (6765, 40)  # 21891 calls without the memo
@@ -590,7 +595,3 @@ def test_train_recursions_are_rewritten_and_still_pass(problem: str, rule: str) 
     for args in original["workload"]():
         assert namespace[problem](*args) == original[problem](*args)
 
-
-def _case(rule: str, entry: str) -> Case:
-    (case,) = [c for c in POSITIVE_CASES if c.rule == rule and c.entry == entry]
-    return case
