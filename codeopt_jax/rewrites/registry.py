@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
-from codeopt_jax.rewrites import (cleanup, copies, counting, hoisting, lookups, loops, memo, mutations, reductions,
-                                  strings)
+from codeopt_jax.rewrites import (arithmetic, cleanup, copies, counting, hoisting, lookups, loops, memo, mutations,
+                                  reductions, repeated, strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -74,6 +74,11 @@ ALL_RULES: tuple[Rule, ...] = (
     loops.SplitAccumulationLoop(),
     strings.StartswithToSlice(),
     loops.FlagToForElse(),
+    # repeated work and arithmetic (issue 12)
+    repeated.HoistReductionOfWalkedCollection(),
+    repeated.FlagLoopAddBreak(),
+    arithmetic.RangeAccumulationClosedForm(),
+    arithmetic.DivisorLoopToIsqrtBound(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
