@@ -108,6 +108,24 @@ def has_negative(xs):
     return seen, label
 ''',
          [([],), ([1, -2, -3],), ([4],)]),
+    Case('index_lookup_to_position_map', 'competition_ranks', 1, '''\
+def competition_ranks(scores):
+    ordered = sorted(scores, reverse=True)
+    ranks = []
+    for score in scores:
+        ranks.append(ordered.index(score) + 1)
+    return ranks
+''',
+         '''\
+def competition_ranks(scores):
+    ordered = sorted(scores, reverse=True)
+    ranks = []
+    ordered_positions = {value: position for position, value in reversed(list(enumerate(ordered)))}
+    for score in scores:
+        ranks.append(ordered_positions[score] + 1)
+    return ranks
+''',
+         [([],), ([7],), ([2, 9, 9, 9, 1],), ([1.0, 1, True],)]),
 ]
 
 NEAR_MISSES = [
@@ -202,6 +220,35 @@ def f(xs):
     else:
         found = not found
     return found
+'''),
+    NearMiss('index_lookup_to_position_map', 'str.index finds substrings', '''\
+def f(text, words):
+    text = text.lower()
+    return [text.index(w) for w in words]
+'''),
+    NearMiss('index_lookup_to_position_map', 'not known to be a list', '''\
+def f(ys, xs):
+    return [ys.index(x) for x in xs]
+'''),
+    NearMiss('index_lookup_to_position_map', 'list changes in the loop', '''\
+def f(xs):
+    order = list(xs)
+    out = []
+    for x in xs:
+        out.append(order.index(x))
+        order.remove(x)
+    return out
+'''),
+    NearMiss('index_lookup_to_position_map', 'a missing value is caught as ValueError', '''\
+def f(xs, ys):
+    order = sorted(ys)
+    out = []
+    for x in xs:
+        try:
+            out.append(order.index(x))
+        except ValueError:
+            out.append(-1)
+    return out
 '''),
 ]
 

@@ -77,6 +77,7 @@ ALL_RULES: tuple[Rule, ...] = (
     # repeated work and arithmetic (issue 12)
     repeated.HoistReductionOfWalkedCollection(),
     repeated.FlagLoopAddBreak(),
+    repeated.IndexLookupToPositionMap(),
     arithmetic.RangeAccumulationClosedForm(),
     arithmetic.DivisorLoopToIsqrtBound(),
 )

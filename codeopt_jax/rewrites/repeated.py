@@ -16,11 +16,11 @@ import libcst as cst
 import libcst.matchers as m
 
 from codeopt_jax import scopes
-from codeopt_jax.rewrites import build, hoisting, liveness, names, purity
+from codeopt_jax.rewrites import build, copies, hoisting, liveness, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
 from codeopt_jax.rewrites.loopshape import flatten_body
-from codeopt_jax.rewrites.repeat import RepeatContext, insert_before, names_stable, repeat_context
+from codeopt_jax.rewrites.repeat import RepeatContext, insert_before, names_stable, repeat_context, stable_in
 from codeopt_jax.syntax import COMPREHENSION_TYPES, SCOPE_TYPES
 
 # Reductions of one collection (first positional argument); sum may take a start value.
@@ -376,3 +376,78 @@ class FlagLoopAddBreak(Rule):
         else:
             new_body = body.with_changes(body=[*body.body, build.line(cst.Break())])
         return Edit([(body, new_body)])
+
+
+# --- repeated linear searches -------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class IndexLookups:
+    """The list searched, where its position map goes, and the `.index` calls it replaces."""
+
+    searched: str
+    where: RepeatContext
+    calls: tuple[cst.Call, ...]
+
+
+def _index_call_on(node: cst.CSTNode) -> str | None:
+    """ys for `ys.index(v)` (one plain argument)."""
+    if m.matches(node, m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("index")), args=[_plain_arg()])):
+        return node.func.value.value
+    return None
+
+
+class IndexLookupToPositionMap(Rule):
+    """`ys.index(v)` inside a loop or comprehension, ys a list the loop never changes, becomes
+    a dict lookup: `ys_positions = {value: position for position, value in
+    reversed(list(enumerate(ys)))}` before the loop (so each value maps to its first
+    position, as index() finds it) and `ys_positions[v]` in the loop. Every `ys.index(...)`
+    call of the loop switches.
+
+    Precondition (checked): ys is a local bound only to lists (so this is list.index, not
+    str.index); the loop never rebinds, mutates or hands ys to unknown code, and ys has a
+    value before it; no call sits inside a try (a missing value now raises KeyError, not
+    ValueError); the argument is pure. Assumes: ys's elements and the looked-up values are
+    hashable (with hashes consistent with ==).
+
+    Helps: each lookup drops from O(len(ys)) to O(1) (quadratic loops become linear).
+    Hurts: the map costs O(len(ys)) even when the loop runs once or not at all.
+    """
+
+    name = "index_lookup_to_position_map"
+    description = "for ...: ys.index(v)  ->  ys_positions = {y: i for i, y in reversed(list(enumerate(ys)))}; ys_positions[v]"
+    safety = Safety.CONDITIONAL
+    families = ("repeated_calls", "nested_lookup")
+    anchor_types = (cst.Call,)
+
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> IndexLookups | None:
+        searched = _index_call_on(node)
+        function = ctx.in_function_body(node)
+        if searched is None or function is None or not purity.is_pure(node.args[0].value, ctx):
+            return None
+        if not all(ctx.builtin_usable(name) for name in ("reversed", "list", "enumerate")):
+            return None
+        if searched not in copies.list_locals(function, ctx):
+            return None
+        where = repeat_context(node, ctx)
+        if where is None or searched in where.local_names or \
+                not stable_in(searched, where.region, where.anchor, ctx):
+            return None
+        calls = [call for call in ctx.nodes_of_type((cst.Call,))
+                 if ctx.is_inside(call, where.region) and _index_call_on(call) == searched]
+        if node not in calls or any(ctx.inside_try(call, function) or not names.simple_expression(call)
+                                    or not purity.is_pure(call.args[0].value, ctx) for call in calls):
+            return None
+        return IndexLookups(searched=searched, where=where, calls=tuple(calls))
+
+    def build(self, node: cst.CSTNode, found: IndexLookups, ctx: ProgramContext) -> Edit:
+        positions = ctx.fresh_name(f"{found.searched}_positions")
+        position = ctx.fresh_name("position", {positions})
+        value = ctx.fresh_name("value", {positions, position})
+        table = build.expr(f"{{{value}: {position} for {position}, {value} in reversed(list(enumerate({{ys}})))}}",
+                           ys=cst.Name(found.searched))
+        replacements: list = [(found.where.anchor, insert_before(found.where.anchor, build.assign(positions, table)))]
+        for call in found.calls:
+            lookup = cst.Subscript(value=cst.Name(positions),
+                                   slice=[cst.SubscriptElement(slice=cst.Index(value=build.clean(call.args[0].value)))])
+            replacements.append((call, lookup))
+        return Edit(replacements)
