@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from codeopt_jax.program import parse_program
-from codeopt_jax.rewrites import rule_by_name
+from codeopt_jax.rewrites import purity, rule_by_name
+from codeopt_jax.rewrites.context import ProgramContext
 from tests.rewrite_cases import Case, NearMiss, case_id, check_rewrites_snippet_exactly, check_skips_near_miss
 
 POSITIVE_CASES = [
@@ -274,3 +275,26 @@ def spread(xs):
     after = rule.apply(parse_program(source), sites[0]).code
     assert after.count('min(xs, default=None)') == 1
     assert 'min(xs)' not in after.replace('min(xs, default=None)', '')
+
+
+def test_math_calls_only_read_their_arguments() -> None:
+    """purity: `math.sqrt(v)` neither mutates `math` nor lets v escape, so the invariant call
+    can leave the loop (it could not before); operator functions may still mutate."""
+    source = '''\
+import math
+import operator
+
+
+def bands(scores, baseline, variance, table):
+    out = []
+    for score in scores:
+        out.append(math.floor((score - baseline) / math.sqrt(variance)))
+        operator.setitem(table, score, len(table))
+    return out
+'''
+    module = parse_program(source)
+    context = ProgramContext(module)
+    call_code = {context.code(context.order[site]) for site in rule_by_name('hoist_loop_invariant').sites(module)}
+    assert 'math.sqrt(variance)' in call_code
+    assert not any('table' in code for code in call_code)
+    assert not purity.not_mutated('table', context.module, context)
