@@ -127,6 +127,56 @@ def competition_ranks(scores):
     return ranks
 ''',
          [([],), ([7],), ([2, 9, 9, 9, 1],), ([1.0, 1, True],)]),
+    Case('count_in_loop_to_counter', 'repeated_items', 1, '''\
+def repeated_items(items):
+    return [x for x in items if items.count(x) > 1]
+''',
+         '''\
+from collections import Counter
+
+
+def repeated_items(items):
+    items_counts = Counter(items)
+    return [x for x in items if items_counts[x] > 1]
+''',
+         [([],), ([1, 2, 1, 3],), ('abca',), ([1, 1.0, True, 2],), ((4, 4),)]),
+    Case('count_in_loop_to_counter', 'first_unique_char', 1, '''\
+from collections import Counter
+
+
+def first_unique_char(text):
+    for ch in text:
+        if text.count(ch) == 1:
+            return ch
+    return None
+''',
+         '''\
+from collections import Counter
+
+
+def first_unique_char(text):
+    text_counts = Counter(text)
+    for ch in text:
+        if text_counts[ch] == 1:
+            return ch
+    return None
+''',
+         [('',), ('aabc',), ('aabb',)]),
+    Case('count_in_loop_to_counter', 'odd_occurrences', 1, '''\
+def odd_occurrences(values, queries):
+    pool = list(values)
+    return [q for q in queries if pool.count(q) % 2 == 1]
+''',
+         '''\
+from collections import Counter
+
+
+def odd_occurrences(values, queries):
+    pool = list(values)
+    pool_counts = Counter(pool)
+    return [q for q in queries if pool_counts[q] % 2 == 1]
+''',
+         [([], []), ('abab', ['a', 'ab', 'c']), ([3, 3, 3], [3, 4])]),
 ]
 
 NEAR_MISSES = [
@@ -221,6 +271,31 @@ def f(xs):
     else:
         found = not found
     return found
+'''),
+    NearMiss('count_in_loop_to_counter', 'str.count of a substring', '''\
+def f(text, words):
+    return [text.count(w) for w in words]
+'''),
+    NearMiss('count_in_loop_to_counter', 'loop variable rebound before the count', '''\
+def f(text):
+    out = []
+    for ch in text:
+        ch = ch + "a"
+        out.append(text.count(ch))
+    return out
+'''),
+    NearMiss('count_in_loop_to_counter', 'collection changes in the loop', '''\
+def f(xs):
+    pool = list(xs)
+    out = []
+    for x in xs:
+        out.append(pool.count(x))
+        pool.append(x)
+    return out
+'''),
+    NearMiss('count_in_loop_to_counter', 'Counter names something else', '''\
+def f(xs, Counter):
+    return [x for x in xs if xs.count(x) == Counter]
 '''),
     NearMiss('index_lookup_to_position_map', 'str.index finds substrings', '''\
 def f(text, words):

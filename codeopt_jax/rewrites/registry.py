@@ -78,6 +78,7 @@ ALL_RULES: tuple[Rule, ...] = (
     repeated.HoistReductionOfWalkedCollection(),
     repeated.FlagLoopAddBreak(),
     repeated.IndexLookupToPositionMap(),
+    repeated.CountInLoopToCounter(),
     arithmetic.RangeAccumulationClosedForm(),
     arithmetic.DivisorLoopToIsqrtBound(),
 )

@@ -451,3 +451,107 @@ class IndexLookupToPositionMap(Rule):
                                    slice=[cst.SubscriptElement(slice=cst.Index(value=build.clean(call.args[0].value)))])
             replacements.append((call, lookup))
         return Edit(replacements)
+
+
+@dataclasses.dataclass(frozen=True)
+class CountLookups:
+    """The collection counted, where its Counter goes, the `.count` calls it replaces, and
+    how to spell Counter here (with the import that needs adding, if any)."""
+
+    counted: str
+    where: RepeatContext
+    calls: tuple[cst.Call, ...]
+    counter: cst.BaseExpression
+    imports: tuple[str, ...]
+
+
+def _count_call_on(node: cst.CSTNode) -> str | None:
+    """xs for `xs.count(v)` (one plain argument)."""
+    if m.matches(node, m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("count")), args=[_plain_arg()])):
+        return node.func.value.value
+    return None
+
+
+def _counter_spelling(ctx: ProgramContext) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
+    """collections.Counter as the program can name it, and the import to add (if any)."""
+    for bound, origin in ctx.module_imports.items():
+        if origin == "collections.Counter" and ctx.imported_module(bound) is not None:
+            return cst.Name(bound), ()
+    if ctx.imported_module("collections") == "collections":
+        return cst.Attribute(value=cst.Name("collections"), attr=cst.Name("Counter")), ()
+    if "Counter" in ctx.identifiers:
+        return None
+    return cst.Name("Counter"), ("from collections import Counter",)
+
+
+def _counts_an_element(call: cst.Call, counted: str, lists: set[str], ctx: ProgramContext) -> bool:
+    """Whether `counted.count(v)` surely counts equal elements: counted is a list, or v is
+    the variable of a loop / comprehension walking counted itself (one character when
+    counted is a string)."""
+    if counted in lists:
+        return True
+    argument = call.args[0].value
+    repeater = innermost_repeater(call, ctx)
+    if isinstance(repeater, cst.For):
+        head, body = repeater, repeater.body
+    elif isinstance(repeater, COMPREHENSION_TYPES):
+        head, body = repeater.for_in, None
+    else:
+        return False
+    return isinstance(argument, cst.Name) and m.matches(head.iter, m.Name(counted)) and \
+        m.matches(head.target, m.Name(argument.value)) and \
+        (body is None or argument.value not in names.stored_names(body, ctx))
+
+
+class CountInLoopToCounter(Rule):
+    """`xs.count(v)` inside a loop or comprehension, xs unchanged there, becomes a lookup in
+    a Counter built once before it: `xs_counts = Counter(xs)`, then `xs_counts[v]`
+    (`for x in xs: if xs.count(x) > 1` -> `... if xs_counts[x] > 1`). Every such call of
+    the loop switches.
+
+    Precondition (checked): the loop never rebinds, mutates or hands xs to unknown code and
+    xs has a value before it; the argument is pure; xs is a local bound only to lists, or
+    the argument is the variable of the loop walking xs itself (so for a string it is one
+    character, whose count Counter gives too); Counter can be named without a clash.
+    Assumes: xs's elements and the counted values are hashable (hashes consistent with ==).
+
+    Helps: each count drops from O(len(xs)) to O(1) (quadratic loops become linear).
+    Hurts: counting all of xs costs O(len(xs)) even when the loop runs once or not at all.
+    """
+
+    name = "count_in_loop_to_counter"
+    description = "for x in xs: ... xs.count(x) ...  ->  xs_counts = Counter(xs); for x in xs: ... xs_counts[x] ..."
+    safety = Safety.CONDITIONAL
+    families = ("repeated_calls", "dict_counting")
+    anchor_types = (cst.Call,)
+
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> CountLookups | None:
+        counted = _count_call_on(node)
+        function = ctx.in_function_body(node)
+        if counted is None or function is None:
+            return None
+        where = repeat_context(node, ctx)
+        if where is None or counted in where.local_names or \
+                not stable_in(counted, where.region, where.anchor, ctx):
+            return None
+        counter = _counter_spelling(ctx)
+        if counter is None:
+            return None
+        lists = copies.list_locals(function, ctx)
+        calls = [call for call in ctx.nodes_of_type((cst.Call,))
+                 if ctx.is_inside(call, where.region) and _count_call_on(call) == counted
+                 and purity.is_pure(call.args[0].value, ctx) and names.simple_expression(call)
+                 and _counts_an_element(call, counted, lists, ctx)]
+        if node not in calls:
+            return None
+        return CountLookups(counted=counted, where=where, calls=tuple(calls), counter=counter[0], imports=counter[1])
+
+    def build(self, node: cst.CSTNode, found: CountLookups, ctx: ProgramContext) -> Edit:
+        counts = ctx.fresh_name(f"{found.counted}_counts")
+        table = build.call(build.clean(found.counter), cst.Name(found.counted))
+        replacements: list = [(found.where.anchor, insert_before(found.where.anchor, build.assign(counts, table)))]
+        for call in found.calls:
+            lookup = cst.Subscript(value=cst.Name(counts),
+                                   slice=[cst.SubscriptElement(slice=cst.Index(value=build.clean(call.args[0].value)))])
+            replacements.append((call, lookup))
+        return Edit(replacements, imports=found.imports)
