@@ -15,7 +15,6 @@ import math
 import libcst as cst
 import libcst.matchers as m
 
-from codeopt_jax import scopes
 from codeopt_jax.rewrites import build, liveness, names
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
@@ -233,7 +232,8 @@ class RangeAccumulationClosedForm(Rule):
     """
 
     name = "range_accumulation_closed_form"
-    description = "for i in range(n): t += i  ->  t += (n - 1) * n // 2 (int polynomials; counts -> len(range(...)))"
+    description = ("for i in range(n): t += i  ->  steps = len(range(n)); t += (steps - 1) * steps // 2 "
+                   "(int polynomials of i; c += 1  ->  c += len(range(...)))")
     safety = Safety.CONDITIONAL
     families = ("manual_reduce",)
     anchor_types = (cst.For,)
@@ -349,7 +349,8 @@ class DivisorLoopToIsqrtBound(Rule):
     """
 
     name = "divisor_loop_to_isqrt_bound"
-    description = "for i in range(2, n): if n % i == 0: return False  ->  for i in range(2, math.isqrt(max(n, 0)) + 1): ..."
+    description = ("for i in range(2, n): if n % i == 0: return False  ->  "
+                   "for i in range(2, math.isqrt(max(n, 0)) + 1): ... (also n // 2 + 1)")
     safety = Safety.CONDITIONAL
     families = ("manual_reduce",)
     anchor_types = (cst.For,)

@@ -341,7 +341,7 @@ class FlagLoopAddBreak(Rule):
     """
 
     name = "flag_loop_add_break"
-    description = "found = False; for x in xs: if c(x): found = True  ->  ... found = True; break (stop at the first hit)"
+    description = "found = False; for x in xs: if c(x): found = True  ->  ...: found = True; break (first hit ends it)"
     safety = Safety.CONDITIONAL
     families = ("manual_reduce", "list_membership")
     anchor_types = (cst.For,)
@@ -414,7 +414,8 @@ class IndexLookupToPositionMap(Rule):
     """
 
     name = "index_lookup_to_position_map"
-    description = "for ...: ys.index(v)  ->  ys_positions = {y: i for i, y in reversed(list(enumerate(ys)))}; ys_positions[v]"
+    description = ("for ...: ys.index(v)  ->  ys_positions = {y: i for i, y in reversed(list(enumerate(ys)))}; "
+                   "for ...: ys_positions[v]")
     safety = Safety.CONDITIONAL
     families = ("repeated_calls", "nested_lookup")
     anchor_types = (cst.Call,)
