@@ -177,6 +177,41 @@ def odd_occurrences(values, queries):
     return [q for q in queries if pool_counts[q] % 2 == 1]
 ''',
          [([], []), ('abab', ['a', 'ab', 'c']), ([3, 3, 3], [3, 4])]),
+    Case('last_match_scan_from_end', 'last_position', 1, '''\
+def last_position(xs, k):
+    pos = -1
+    for i in range(len(xs)):
+        if xs[i] == k:
+            pos = i
+    return pos
+''',
+         '''\
+def last_position(xs, k):
+    pos = -1
+    for i in reversed(range(len(xs))):
+        if xs[i] == k:
+            pos = i
+            break
+    return pos
+''',
+         [([], 1), ([1, 2, 1, 3], 1), ([2], 1), ('abca', 'a')]),
+    Case('last_match_scan_from_end', 'last_long_word', 1, '''\
+def last_long_word(text):
+    words = text.split()
+    longest, size = "", 0
+    for w in words:
+        if len(w) > 3: longest = w; size = len(w)
+    return longest, size
+''',
+         '''\
+def last_long_word(text):
+    words = text.split()
+    longest, size = "", 0
+    for w in reversed(words):
+        if len(w) > 3: longest = w; size = len(w); break
+    return longest, size
+''',
+         [('',), ('a long wordy text here',), ('tiny bits',)]),
 ]
 
 NEAR_MISSES = [
@@ -296,6 +331,38 @@ def f(xs):
     NearMiss('count_in_loop_to_counter', 'Counter names something else', '''\
 def f(xs, Counter):
     return [x for x in xs if xs.count(x) == Counter]
+'''),
+    NearMiss('last_match_scan_from_end', 'running maximum reads what it assigns', '''\
+def f(xs):
+    best = xs[0]
+    for x in xs:
+        if x > best:
+            best = x
+    return best
+'''),
+    NearMiss('last_match_scan_from_end', 'iterable may be a set or an iterator', '''\
+def f(xs):
+    last = None
+    for x in xs:
+        if x > 0:
+            last = x
+    return last
+'''),
+    NearMiss('last_match_scan_from_end', 'loop variable read after the loop', '''\
+def f(n):
+    last = -1
+    for i in range(n):
+        if i % 7 == 3:
+            last = i
+    return last, i
+'''),
+    NearMiss('last_match_scan_from_end', 'value has effects', '''\
+def f(n, log):
+    last = None
+    for i in range(n):
+        if i % 2:
+            last = log.append(i)
+    return last
 '''),
     NearMiss('index_lookup_to_position_map', 'str.index finds substrings', '''\
 def f(text, words):

@@ -79,6 +79,7 @@ ALL_RULES: tuple[Rule, ...] = (
     repeated.FlagLoopAddBreak(),
     repeated.IndexLookupToPositionMap(),
     repeated.CountInLoopToCounter(),
+    repeated.LastMatchScanFromEnd(),
     arithmetic.RangeAccumulationClosedForm(),
     arithmetic.DivisorLoopToIsqrtBound(),
 )

@@ -378,6 +378,89 @@ class FlagLoopAddBreak(Rule):
         return Edit([(body, new_body)])
 
 
+@dataclasses.dataclass(frozen=True)
+class LastMatch:
+    """The loop's only statement (`if test:` assigning names), and how to walk backwards."""
+
+    branch: cst.If
+    backwards: cst.BaseExpression
+
+
+def _backwards(iterable: cst.BaseExpression, function: cst.FunctionDef,
+               ctx: ProgramContext) -> cst.BaseExpression | None:
+    """`reversed(it)` when it is a range(...) call or a local bound only to lists (both walk
+    back over exactly the items they walk forward)."""
+    if not ctx.builtin_usable("reversed"):
+        return None
+    if m.matches(iterable, m.Call(func=m.Name("range"))) and ctx.builtin_usable("range") and \
+            not any(arg.star or arg.keyword is not None for arg in iterable.args):
+        return build.call("reversed", build.clean(iterable))
+    if isinstance(iterable, cst.Name) and iterable.value in copies.list_locals(function, ctx):
+        return build.call("reversed", build.clean(iterable))
+    return None
+
+
+class LastMatchScanFromEnd(Rule):
+    """A loop that keeps the last match, `for i in range(n): if c(i): last = f(i)`, walks
+    backwards and stops at the first hit: `for i in reversed(range(n)): if c(i): last =
+    f(i); break` (also a loop over a list local: `reversed(xs)`).
+
+    Precondition (checked): a plain `for` without `else` over a range(...) call or a local
+    bound only to lists, not changed in the loop; its only statement is an `if` (no
+    else/elif) whose body only assigns pure values to names; the test and the values never
+    read the assigned names; the loop variables are not read after the loop. The last
+    forward hit is the first backward one, and earlier hits' assignments were overwritten.
+    Where a skipped test would have raised, the loop now ends normally.
+
+    Helps: a match near the end is found in O(1) instead of O(n). Hurts: a match near the
+    front is found last (the same O(n) as before, plus reversed()).
+    """
+
+    name = "last_match_scan_from_end"
+    description = ("for i in range(n): if c(i): last = f(i)  ->  "
+                   "for i in reversed(range(n)): if c(i): last = f(i); break (also lists)")
+    safety = Safety.CONDITIONAL
+    families = ("manual_reduce", "range_len")
+    anchor_types = (cst.For,)
+
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> LastMatch | None:
+        function = ctx.in_function_body(node)
+        if function is None or node.asynchronous is not None or node.orelse is not None:
+            return None
+        body = flatten_body(node.body)
+        if len(body) != 1 or not isinstance(body[0], cst.If) or body[0].orelse is not None:
+            return None
+        branch = body[0]
+        assigned: list[str] = []
+        values: list[cst.BaseExpression] = []
+        for small in flatten_body(branch.body):
+            if not m.matches(small, m.Assign(targets=[m.AssignTarget(target=m.Name())])):
+                return None
+            assigned.append(small.targets[0].target.value)
+            values.append(small.value)
+        targets = scopes.target_names(node.target)
+        if not assigned or set(assigned) & set(targets):
+            return None
+        for part in (branch.test, *values):
+            if not purity.is_pure(part, ctx) or not names.simple_expression(part) or \
+                    names.names_in(part, ctx) & set(assigned):
+                return None
+        if isinstance(node.iter, cst.Name) and not purity.not_mutated(node.iter.value, node.body, ctx):
+            return None
+        backwards = _backwards(node.iter, function, ctx)
+        if backwards is None or not purity.is_pure(node.iter, ctx) or not liveness.dead_after(node, targets, ctx):
+            return None
+        return LastMatch(branch=branch, backwards=backwards)
+
+    def build(self, node: cst.CSTNode, found: LastMatch, ctx: ProgramContext) -> Edit:
+        body = found.branch.body
+        if isinstance(body, cst.SimpleStatementSuite):
+            new_body = body.with_changes(body=[*body.body, cst.Break()])
+        else:
+            new_body = body.with_changes(body=[*body.body, build.line(cst.Break())])
+        return Edit([(node.iter, found.backwards), (body, new_body)])
+
+
 # --- repeated linear searches -------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
