@@ -173,8 +173,8 @@ def horner_template(numerator: Poly, divisor: int, hole: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class RangeAccumulation:
-    """Per accumulator, the polynomial added on each step (in the step number k), the
-    order the accumulators first appear in, and the names the loop body leaves behind."""
+    """Per accumulator (in order of first appearance), the polynomial the loop adds on step
+    k (k = 0, 1, ...), and the range call whose length is the number of steps."""
 
     totals: tuple[tuple[str, Poly], ...]
     range_call: cst.Call
