@@ -195,6 +195,24 @@ def last_position(xs, k):
     return pos
 ''',
          [([], 1), ([1, 2, 1, 3], 1), ([2], 1), ('abca', 'a')]),
+    Case('index_lookup_to_position_map', 'ranks_here_and_there', 1, '''\
+def ranks_here_and_there(xs, groups):
+    order = sorted(xs)
+    out = []
+    for x in xs:
+        out.append((order.index(x), [order.index(x) for order in groups]))
+    return out
+''',
+         '''\
+def ranks_here_and_there(xs, groups):
+    order = sorted(xs)
+    out = []
+    order_positions = {value: position for position, value in reversed(list(enumerate(order)))}
+    for x in xs:
+        out.append((order_positions[x], [order.index(x) for order in groups]))
+    return out
+''',
+         [([], []), ([3, 1, 2], [[1, 2, 3], [3, 2, 1]])]),
     Case('last_match_scan_from_end', 'last_long_word', 1, '''\
 def last_long_word(text):
     words = text.split()

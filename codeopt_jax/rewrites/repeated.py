@@ -463,6 +463,18 @@ class LastMatchScanFromEnd(Rule):
 
 # --- repeated linear searches -------------------------------------------------------------------
 
+def _same_variable_in(call: cst.CSTNode, name: str, region: cst.CSTNode, ctx: ProgramContext) -> bool:
+    """Whether `name` at call means the region's variable: no def, lambda or comprehension
+    between them binds it (or defers the call)."""
+    for ancestor in ctx.ancestors(call):
+        if ancestor is region:
+            return True
+        if isinstance(ancestor, SCOPE_TYPES) or (isinstance(ancestor, COMPREHENSION_TYPES)
+                                                 and _rebinds(ancestor, {name})):
+            return False
+    return False
+
+
 @dataclasses.dataclass(frozen=True)
 class IndexLookups:
     """The list searched, where its position map goes, and the `.index` calls it replaces."""
@@ -517,7 +529,8 @@ class IndexLookupToPositionMap(Rule):
                 not stable_in(searched, where.region, where.anchor, ctx):
             return None
         calls = [call for call in ctx.nodes_of_type((cst.Call,))
-                 if ctx.is_inside(call, where.region) and _index_call_on(call) == searched]
+                 if ctx.is_inside(call, where.region) and _index_call_on(call) == searched
+                 and _same_variable_in(call, searched, where.region, ctx)]
         if node not in calls or any(ctx.inside_try(call, function) or not names.simple_expression(call)
                                     or not purity.is_pure(call.args[0].value, ctx) for call in calls):
             return None
@@ -624,7 +637,7 @@ class CountInLoopToCounter(Rule):
         lists = copies.list_locals(function, ctx)
         calls = [call for call in ctx.nodes_of_type((cst.Call,))
                  if ctx.is_inside(call, where.region) and _count_call_on(call) == counted
-                 and purity.is_pure(call.args[0].value, ctx) and names.simple_expression(call)
+                 and _same_variable_in(call, counted, where.region, ctx) and purity.is_pure(call.args[0].value, ctx) and names.simple_expression(call)
                  and _counts_an_element(call, counted, lists, ctx)]
         if node not in calls:
             return None
