@@ -48,6 +48,8 @@ PURE_BUILTINS = frozenset({
 })
 HIGHER_ORDER_BUILTINS = frozenset({"sorted", "min", "max", "map", "filter"})
 PURE_MODULES = frozenset({"math", "operator", "cmath"})
+# Modules whose functions all only read their arguments (operator.setitem / iadd do not).
+READ_ONLY_MODULES = frozenset({"math", "cmath"})
 # Calls whose result is a new mutable object or a one-shot iterator.
 FRESH_RESULT_BUILTINS = frozenset({"list", "set", "dict", "sorted", "bytearray", "map", "filter", "zip",
                                    "enumerate", "reversed", "iter", "vars"})
@@ -81,6 +83,8 @@ def use_of(node: cst.BaseExpression, ctx: ProgramContext) -> tuple[str, cst.CSTN
             grand = ctx.parent(parent)
             if isinstance(grand, cst.Call) and grand.func is parent:
                 method = parent.attr.value
+                if isinstance(current, cst.Name) and ctx.imported_module(current.value) in READ_ONLY_MODULES:
+                    return READ, grand  # math.sqrt(x) leaves the math module alone
                 if method not in READ_ONLY_METHODS:
                     return MUTATE, grand
                 if method in ELEMENT_METHODS:
@@ -105,6 +109,9 @@ def use_of(node: cst.BaseExpression, ctx: ProgramContext) -> tuple[str, cst.CSTN
             if isinstance(func, cst.Name) and func.value in READ_ONLY_CONSUMERS and ctx.builtin_usable(func.value):
                 return READ, call
             if isinstance(func, cst.Attribute) and func.attr.value in READ_ONLY_ARG_METHODS:
+                return READ, call
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                    ctx.imported_module(func.value.value) in READ_ONLY_MODULES:
                 return READ, call
             if isinstance(func, cst.Name) and is_pure_function_name(func.value, ctx):
                 return READ, call

@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
-from codeopt_jax.rewrites import (cleanup, copies, counting, hoisting, lookups, loops, memo, mutations, recursion,
-                                  reductions, strings)
+from codeopt_jax.rewrites import (arithmetic, cleanup, copies, counting, hoisting, lookups, loops, memo, mutations,
+                                  recursion, reductions, repeated, strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -78,6 +78,14 @@ ALL_RULES: tuple[Rule, ...] = (
     recursion.MemoizePerCall(),
     recursion.MemoizePerCallGuarded(),
     recursion.RecursionToTable(),
+    # repeated work and arithmetic (issue 12)
+    repeated.HoistReductionOfWalkedCollection(),
+    repeated.FlagLoopAddBreak(),
+    repeated.IndexLookupToPositionMap(),
+    repeated.CountInLoopToCounter(),
+    repeated.LastMatchScanFromEnd(),
+    arithmetic.RangeAccumulationClosedForm(),
+    arithmetic.DivisorLoopToIsqrtBound(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
