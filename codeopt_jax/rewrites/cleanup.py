@@ -26,7 +26,7 @@ def _index_position(subscript: cst.Subscript) -> int | None:
     return None
 
 
-def _sorted_parts(call: cst.CSTNode, ctx: ProgramContext) -> tuple[cst.Arg, cst.Arg | None, bool] | None:
+def sorted_parts(call: cst.CSTNode, ctx: ProgramContext) -> tuple[cst.Arg, cst.Arg | None, bool] | None:
     """(iterable arg, key arg or None, reverse) for `sorted(x[, key=k][, reverse=True/False])`."""
     if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "sorted"
             and ctx.builtin_usable("sorted")):
@@ -72,7 +72,7 @@ class SortedFirstToMin(Rule):
     anchor_types = (cst.Subscript,)
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
-        parts = _sorted_parts(node.value, ctx)
+        parts = sorted_parts(node.value, ctx)
         if parts is None or _index_position(node) != 0 or names.in_store_target(node, ctx):
             return None
         func = _builtin_for(0, parts[2])
@@ -100,7 +100,7 @@ class SortedLastToMax(Rule):
     anchor_types = (cst.Subscript,)
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
-        parts = _sorted_parts(node.value, ctx)
+        parts = sorted_parts(node.value, ctx)
         if parts is None or parts[1] is not None or _index_position(node) != -1 or \
                 names.in_store_target(node, ctx):
             return None
@@ -132,7 +132,7 @@ class SortedLocalToMinMax(Rule):
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> Any | None:
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return None
-        parts = _sorted_parts(node.value, ctx)
+        parts = sorted_parts(node.value, ctx)
         function = ctx.in_function_body(node)
         if parts is None or function is None or not purity.is_pure(node.value, ctx):
             return None

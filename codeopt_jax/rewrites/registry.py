@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
-from codeopt_jax.rewrites import (cleanup, copies, counting, hoisting, lookups, loops, memo, mutations, reductions,
-                                  strings)
+from codeopt_jax.rewrites import (charmaps, cleanup, copies, counting, hoisting, lookups, loops, memo, mutations,
+                                  reductions, sequences, strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -74,6 +74,24 @@ ALL_RULES: tuple[Rule, ...] = (
     loops.SplitAccumulationLoop(),
     strings.StartswithToSlice(),
     loops.FlagToForElse(),
+    # strings and sequences (issue 12)
+    charmaps.CharLoopToTranslate(),
+    charmaps.CharLoopToTranslateGuarded(),
+    charmaps.CharJoinToTranslate(),
+    charmaps.CharJoinToTranslateGuarded(),
+    charmaps.ReplaceChainToTranslate(),
+    charmaps.ReplaceChainToTranslateGuarded(),
+    sequences.ListQueueToDeque(),
+    sequences.SortedPrefixToHeap(),
+    sequences.SortedPrefixToHeapGuarded(),
+    sequences.SortedCountToBisect(),
+    sequences.SortedMembershipToBisect(),
+    sequences.SortedScanToBisect(),
+    sequences.SliceIterationToIslice(),
+    sequences.SlicedStartswithToOffset(),
+    sequences.AppendLoopToExtend(),
+    sequences.ClampToConditional(),
+    sequences.TakeUntilLoopToIndexGuarded(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
