@@ -28,7 +28,7 @@ def _index_position(subscript: cst.Subscript) -> int | None:
 
 
 @dataclasses.dataclass(frozen=True)
-class _SortedCall:
+class SortedCall:
     """The arguments of `sorted(x[, key=k][, reverse=True/False])`."""
 
     iterable: cst.Arg
@@ -40,13 +40,13 @@ class _SortedCall:
 class _SortedPick:
     """`sorted(...)[0]` or `[-1]`, and the builtin that picks the same element."""
 
-    call: _SortedCall
+    call: SortedCall
     func: str  # min / max
 
 
 @dataclasses.dataclass(frozen=True)
 class _SortedLocal:
-    call: _SortedCall
+    call: SortedCall
     uses: tuple[tuple[cst.Subscript, int], ...]  # each `s[0]` / `s[-1]` and its index
 
 
@@ -59,7 +59,7 @@ class _TempUse:
     use: cst.CSTNode | None = None
 
 
-def _sorted_parts(call: cst.CSTNode, ctx: ProgramContext) -> _SortedCall | None:
+def sorted_parts(call: cst.CSTNode, ctx: ProgramContext) -> SortedCall | None:
     """The arguments of `sorted(x[, key=k][, reverse=True/False])`."""
     if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "sorted"
             and ctx.builtin_usable("sorted")):
@@ -79,7 +79,7 @@ def _sorted_parts(call: cst.CSTNode, ctx: ProgramContext) -> _SortedCall | None:
             reverse = argument.value.value == "True"
         else:
             return None
-    return _SortedCall(positional[0], key, reverse)
+    return SortedCall(positional[0], key, reverse)
 
 
 def _extreme_call(func: str, iterable: cst.Arg, key: cst.Arg | None) -> cst.Call:
@@ -105,7 +105,7 @@ class SortedFirstToMin(Rule):
     anchor_types = (cst.Subscript,)
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _SortedPick | None:
-        parts = _sorted_parts(node.value, ctx)
+        parts = sorted_parts(node.value, ctx)
         if parts is None or _index_position(node) != 0 or names.in_store_target(node, ctx):
             return None
         func = _builtin_for(0, parts.reverse)
@@ -133,7 +133,7 @@ class SortedLastToMax(Rule):
     anchor_types = (cst.Subscript,)
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _SortedPick | None:
-        parts = _sorted_parts(node.value, ctx)
+        parts = sorted_parts(node.value, ctx)
         if parts is None or parts.key is not None or _index_position(node) != -1 or \
                 names.in_store_target(node, ctx):
             return None
@@ -165,7 +165,7 @@ class SortedLocalToMinMax(Rule):
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _SortedLocal | None:
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return None
-        parts = _sorted_parts(node.value, ctx)
+        parts = sorted_parts(node.value, ctx)
         function = ctx.in_function_body(node)
         if parts is None or function is None or not purity.is_pure(node.value, ctx):
             return None

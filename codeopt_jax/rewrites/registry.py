@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
-from codeopt_jax.rewrites import (arithmetic, cleanup, copies, counting, hoisting, lookups, loops, memo, mutations,
-                                  recursion, reductions, repeated, strings)
+from codeopt_jax.rewrites import (arithmetic, charmaps, cleanup, copies, counting, hoisting, lookups, loops, memo,
+                                  mutations, recursion, reductions, repeated, sequences, strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -86,6 +86,24 @@ ALL_RULES: tuple[Rule, ...] = (
     repeated.LastMatchScanFromEnd(),
     arithmetic.RangeAccumulationClosedForm(),
     arithmetic.DivisorLoopToIsqrtBound(),
+    # strings and sequences (issue 12)
+    charmaps.CharLoopToTranslate(),
+    charmaps.CharLoopToTranslateGuarded(),
+    charmaps.CharJoinToTranslate(),
+    charmaps.CharJoinToTranslateGuarded(),
+    charmaps.ReplaceChainToTranslate(),
+    charmaps.ReplaceChainToTranslateGuarded(),
+    sequences.ListQueueToDeque(),
+    sequences.SortedPrefixToHeap(),
+    sequences.SortedPrefixToHeapGuarded(),
+    sequences.SortedCountToBisect(),
+    sequences.SortedMembershipToBisect(),
+    sequences.SortedScanToBisect(),
+    sequences.SliceIterationToIslice(),
+    sequences.SlicedStartswithToOffset(),
+    sequences.AppendLoopToExtend(),
+    sequences.ClampToConditional(),
+    sequences.TakeUntilLoopToIndexGuarded(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
