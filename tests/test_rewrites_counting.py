@@ -148,13 +148,13 @@ def f(groups, k):
         groups[k] = []
     groups[k].append(len(groups))
 '''),
-    NearMiss('counting_loop_to_counter', 'the name Counter is taken', '''\
+    NearMiss('counting_loop_to_counter', 'the names Counter and collections are taken', '''\
 def f(words):
-    Counter = 0
+    Counter = collections = 0
     counts = {}
     for w in words:
         counts[w] = counts.get(w, 0) + 1
-    return counts, Counter
+    return counts, Counter, collections
 '''),
     NearMiss('drop_dict_keys', 'the keys view is stored', '''\
 def f(d):

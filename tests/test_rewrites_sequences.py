@@ -11,7 +11,8 @@ import pytest
 from codeopt_jax.program import parse_program
 from codeopt_jax.rewrites import apply_rewrite, rule_by_name
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.sequences import library_function, non_negative_int
+from codeopt_jax.rewrites.imports import imported_name
+from codeopt_jax.rewrites.sequences import non_negative_int
 from tests.rewrite_cases import Case, NearMiss, case_id, check_rewrites_snippet_exactly, check_skips_near_miss
 
 class Touchy:
@@ -554,10 +555,10 @@ def test_non_negative_int_trusts_only_counters(source: str, expected: bool) -> N
     assert non_negative_int(lower, ctx) is expected
 
 
-def test_library_function_reuses_imports_and_avoids_clashes() -> None:
+def test_imported_name_reuses_imports_and_avoids_clashes() -> None:
     def spelled(source: str) -> tuple[str, tuple[str, ...]] | None:
-        found = library_function("heapq", "nsmallest", ProgramContext(parse_program(source)))
-        return None if found is None else (cst.Module(body=[]).code_for_node(found.expression), found.imports)
+        found = imported_name(ProgramContext(parse_program(source)), "heapq", "nsmallest")
+        return None if found is None else (cst.Module(body=[]).code_for_node(found.reference), found.imports)
 
     assert spelled("def f(): pass\n") == ("heapq.nsmallest", ("import heapq",))
     assert spelled("import heapq as hq\n") == ("hq.nsmallest", ())
