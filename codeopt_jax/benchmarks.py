@@ -3,6 +3,7 @@
   with ScoringService(2) as service:
       loaded = load_mbpp("../shared/data/mbpp/mbpp.jsonl", "test", service)
   print(load_table(loaded))          # tasks, skipped by reason, workloads of at least 1 ms
+  loaded.measurable_problems         # the problems whose workload pass takes at least 1 ms
   evaluate(agent, loaded.problems, service, ...)
 
 A task becomes a problem only when its harness builds (`mbpp.task_harness`), a workload can be
@@ -40,7 +41,12 @@ class BenchmarkLoad:
     @property
     def measurable(self) -> int:
         """Problems whose workload pass takes at least MEASURABLE_SECONDS (by the synthesis timing)."""
-        return sum(self.syntheses[p.name].pass_seconds >= MEASURABLE_SECONDS for p in self.problems)
+        return len(self.measurable_problems)
+
+    @property
+    def measurable_problems(self) -> tuple[Problem, ...]:
+        """The problems whose workload pass takes at least MEASURABLE_SECONDS, in order."""
+        return tuple(p for p in self.problems if self.syntheses[p.name].pass_seconds >= MEASURABLE_SECONDS)
 
     @property
     def scaled(self) -> int:
@@ -57,8 +63,10 @@ class BenchmarkLoad:
 
 def load_mbpp(path: str, split: str, service: ScoringService, options: SynthesisOptions = SynthesisOptions(),
               task_ids: Sequence[int] | None = None,
-              progress: Callable[[str], None] = lambda line: None) -> BenchmarkLoad:
-    """MBPP tasks of `split` (optionally only `task_ids`) as problems with synthesized workloads."""
+              progress: Callable[[str], None] = lambda line: None,
+              workload_cache: str | None = None) -> BenchmarkLoad:
+    """MBPP tasks of `split` (optionally only `task_ids`) as problems with synthesized workloads
+    (kept in and reused from `workload_cache` when given; see `workloads.synthesize_cached`)."""
     tasks = mbpp.load_tasks(path, split)
     if task_ids:
         wanted = set(task_ids)
@@ -67,8 +75,9 @@ def load_mbpp(path: str, split: str, service: ScoringService, options: Synthesis
             raise mbpp.BenchmarkError(f"{path}: no tasks {sorted(unknown)} in the {split} split")
         tasks = [t for t in tasks if t.task_id in wanted]
     harnesses, skipped = mbpp.task_harnesses(tasks)
-    progress(f"mbpp {split}: {len(tasks)} tasks, {len(harnesses)} harnesses; synthesizing workloads")
-    built = with_synthesized_workloads(harnesses, service, options)
+    progress(f"mbpp {split}: {len(tasks)} tasks, {len(harnesses)} harnesses; synthesizing workloads"
+             + (f" (cached in {workload_cache})" if workload_cache else ""))
+    built = with_synthesized_workloads(harnesses, service, options, workload_cache)
     syntheses, candidates = {}, []
     for harness, item in zip(harnesses, built):
         task = mbpp.task_id(harness.problem.name)

@@ -52,7 +52,7 @@ class EnvConfig:
     """Environment settings."""
 
     max_len: int = 192           # L: tokens per program seen by the policy
-    max_steps: int = 4           # T: rewrites per episode
+    max_steps: int = 12          # T: rewrites per episode
     allow_unsafe: bool = False   # let the agent use the deliberately unsafe mutations
     end_on_broken: bool = True   # end the episode when a rewrite breaks the program
     rewrite_workers: int = 0     # processes for parsing/rewriting (0 = in this process)

@@ -3,16 +3,25 @@
 Keys look like `train/return`, `losses/policy`, `reward/phi`, `eval/speedup`,
 `perf/scoring_seconds`. On resume, `truncate_after(step)` drops log lines newer
 than the restored checkpoint so the JSONL file stays one line per iteration.
+
+`VisitedPrograms` keeps the distinct (problem, program) pairs a run's episodes reached in
+`visited_programs.txt`, so the count (`train/distinct_programs`) carries over a resume.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import pathlib
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from tensorboardX import SummaryWriter
+
+from codeopt_jax.program import normalized_code
+
+VISITED_FILE = "visited_programs.txt"
+DISTINCT_PROGRAMS = "train/distinct_programs"
 
 
 def read_metrics(path: str | pathlib.Path) -> list[dict]:
@@ -55,3 +64,42 @@ class MetricsWriter:
 
     def close(self) -> None:
         self._tensorboard.close()
+
+
+def program_key(problem: str, source: str) -> str:
+    """A short digest of a problem name and a program up to layout (`normalized_code`)."""
+    digest = hashlib.sha256(f"{problem}\0{normalized_code(source)}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:20]
+
+
+class VisitedPrograms:
+    """The distinct (problem, program) pairs a run has visited, one `step key` line each in the workdir.
+
+    Opening it for a run resumed at `resume_step` forgets the lines of later steps (like
+    `MetricsWriter.truncate_after`), so a resumed run counts exactly as an uninterrupted one."""
+
+    def __init__(self, workdir: str | pathlib.Path, resume_step: int = 0):
+        self.path = pathlib.Path(workdir) / VISITED_FILE
+        self.keys: set[str] = set()
+        kept = []
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                step, _, key = line.partition(" ")
+                if step.isdigit() and key and int(step) <= resume_step:
+                    self.keys.add(key)
+                    kept.append(line + "\n")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text("".join(kept), encoding="utf-8")
+
+    def add(self, step: int, programs: Iterable[tuple[str, str]]) -> int:
+        """Records (problem name, source) pairs visited at `step`; returns the distinct count so far."""
+        new = []
+        for problem, source in programs:
+            key = program_key(problem, source)
+            if key not in self.keys:
+                self.keys.add(key)
+                new.append(f"{step} {key}\n")
+        if new:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write("".join(new))
+        return len(self.keys)

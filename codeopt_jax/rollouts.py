@@ -30,12 +30,20 @@ class Episode:
     rules: tuple[str, ...]
     record: Any  # ScoreRecord of the final program
     original: Any  # ScoreRecord of the original
+    programs: tuple[str, ...] = ()  # every program the episode was at, in order: the original first, no repeats
 
 
-def _episodes(env: CodeOptEnv, timestep: TimeStep) -> list[Episode]:
+def _follow(paths: list[list[str]], timestep: TimeStep) -> None:
+    """Appends each slot's current program to its path when it changed."""
+    for path, info in zip(paths, timestep.info):
+        if not path or path[-1] != info.source:
+            path.append(info.source)
+
+
+def _episodes(env: CodeOptEnv, timestep: TimeStep, paths: list[list[str]]) -> list[Episode]:
     return [Episode(problem=info.problem, source=info.source, phi=info.phi, rules=info.rules,
-                    record=info.record, original=original)
-            for info, original in zip(timestep.info, env.original_records)]
+                    record=info.record, original=original, programs=tuple(path))
+            for info, original, path in zip(timestep.info, env.original_records, paths)]
 
 
 def collect_rollout(params, apply_fn, env: CodeOptEnv, problems: Sequence[Problem],
@@ -48,6 +56,8 @@ def collect_rollout(params, apply_fn, env: CodeOptEnv, problems: Sequence[Proble
     start = time.perf_counter()
     timestep = env.reset(problems)
     timings["env_seconds"] += time.perf_counter() - start
+    paths: list[list[str]] = [[] for _ in problems]
+    _follow(paths, timestep)
     steps = []
     for t in range(env.config.max_steps):
         start = time.perf_counter()
@@ -60,17 +70,21 @@ def collect_rollout(params, apply_fn, env: CodeOptEnv, problems: Sequence[Proble
         steps.append(Transition(obs=timestep.observation, action=action, log_prob=np.asarray(log_prob),
                                 value=np.asarray(value), reward=next_timestep.reward, done=next_timestep.done))
         timestep = next_timestep
+        _follow(paths, timestep)
     if not timestep.done.all():
         raise RuntimeError("the environment left episodes running past max_steps")
     transitions = jax.tree.map(lambda *xs: jnp.asarray(np.stack(xs)), *steps)
     rollout = Rollout(transitions=transitions, last_value=jnp.zeros(len(problems), jnp.float32))
-    return rollout, _episodes(env, timestep), timings
+    return rollout, _episodes(env, timestep, paths), timings
 
 
 def run_greedy(params, apply_fn, env: CodeOptEnv, problems: Sequence[Problem]) -> list[Episode]:
     """One greedy (most likely action) episode per problem."""
     timestep = env.reset(problems)
+    paths: list[list[str]] = [[] for _ in problems]
+    _follow(paths, timestep)
     while not timestep.done.all():
         action, _, _ = act_greedy(params, apply_fn, timestep.observation)
         timestep = env.step(np.asarray(action))
-    return _episodes(env, timestep)
+        _follow(paths, timestep)
+    return _episodes(env, timestep, paths)

@@ -17,13 +17,16 @@ and the same Φ (`rewards.potential`). Methods:
               reachable in `max_depth` rewrites (the ceiling for the policy).
 
 Only programs that pass every gate are ever returned; the original is the fallback.
+
+`reachable` counts, without scoring anything, the distinct programs within a number of
+rewrites (breadth-first, up to a cap): how large the space each method searches is.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import zlib
-from typing import Callable
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -45,7 +48,7 @@ class SearchConfig:
     """Search settings shared by all methods."""
 
     budget: int = 64            # scorings per problem
-    max_depth: int = 4          # rewrites per program (the policy's episode length)
+    max_depth: int = 12         # rewrites per program (the policy's episode length, EnvConfig.max_steps)
     beam_width: int = 4         # beam search width
     apply_all_steps: int = 20   # cap on apply_all's rewrites
     allow_unsafe: bool = False  # include the deliberately unsafe mutations
@@ -221,3 +224,80 @@ def run_search(problem: Problem, method: str, service: ScoringService, reward: R
     best, complete = searches[method]()
     return SearchResult(problem=problem.name, method=method, best=best, original=scorer.original,
                         scorings=scorer.used, explored=len(scorer.seen), complete=complete)
+
+
+# -- the reachable space (no scoring) -------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Reachable:
+    """Distinct programs (up to layout, the original included) within each of `depths` rewrites.
+
+    `exact[i]` is False when the cap was hit before depth `depths[i]` was finished: then
+    `counts[i]` is the cap, a lower bound."""
+
+    depths: tuple[int, ...]
+    counts: tuple[int, ...]
+    exact: tuple[bool, ...]
+    expanded: int               # programs whose neighbours were listed
+
+    def shown(self, index: int) -> str:
+        """"37", or ">= 20000" for a count the cap cut short."""
+        return str(self.counts[index]) if self.exact[index] else f">= {self.counts[index]}"
+
+
+NeighbourMap = Callable[[Callable[[str], list[str]], Iterable[str]], Iterable[list[str]]]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NeighbourSources:
+    """Picklable `source -> [sources one allowed rewrite away]` (for a process pool's map)."""
+
+    allowed: np.ndarray
+
+    def __call__(self, source: str) -> list[str]:
+        return [new_source for _, new_source in moves.neighbours(source, self.allowed)]
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def reachable(source: str, depths: Sequence[int], allowed: np.ndarray, cap: int = 20_000,
+              map_fn: NeighbourMap = map, chunk: int = 64) -> Reachable:
+    """Breadth-first over `moves.neighbours` (every legal rewrite of the allowed rules, no token
+    window), identical programs merged by `normalized_code`, until the deepest depth or `cap`
+    distinct programs. `map_fn` maps the neighbour listing over a chunk of programs (e.g. a
+    process pool's `map`); the cap is checked after each chunk."""
+    if not depths or min(depths) < 0 or cap < 1:
+        raise ValueError(f"depths must be non-negative and cap positive, got {list(depths)} and {cap}")
+    seen = {normalized_code(source)}
+    within = [1]            # within[d]: distinct programs within d rewrites, for every finished level d
+    frontier = [source]
+    expanded = 0
+    capped = len(seen) >= cap
+    for _ in range(max(depths)):
+        if capped or not frontier:
+            break
+        level: list[str] = []
+        for part in _chunks(frontier, chunk):
+            expanded += len(part)
+            for found in map_fn(NeighbourSources(allowed), part):
+                for new_source in found:
+                    code = normalized_code(new_source)
+                    if code not in seen:
+                        seen.add(code)
+                        level.append(new_source)
+            if len(seen) >= cap:
+                capped = True
+                break
+        if capped:
+            break
+        within.append(len(seen))
+        frontier = level
+    finished = len(within) - 1 if capped else max(depths)  # not capped: every level done, or nothing deeper
+    counts = tuple(within[min(d, len(within) - 1)] if d <= finished else cap for d in depths)
+    exact = tuple(d <= finished for d in depths)
+    return Reachable(tuple(depths), counts, exact, expanded)
+

@@ -2,8 +2,9 @@
 
 Each iteration: pick B train problems (seeded by (seed, iteration)), sample one episode
 per problem (one jitted policy call per step for the batch), update with PPO or
-REINFORCE (jitted, lax.scan inside), log, and every few iterations evaluate greedily
-on the held-out split and checkpoint. PRNG keys are `fold_in(seed key, iteration)`, so
+REINFORCE (jitted, lax.scan inside), log (`train/distinct_programs`: the distinct
+programs the training episodes have reached so far, originals included), and every few
+iterations evaluate greedily on the held-out split and checkpoint. PRNG keys are `fold_in(seed key, iteration)`, so
 a resumed run continues exactly as an uninterrupted one would. SIGTERM and Ctrl-C save
 a checkpoint of the last finished iteration and return cleanly.
 """
@@ -23,7 +24,7 @@ import numpy as np
 
 from codeopt_jax import checkpoints, config as config_lib, corpus
 from codeopt_jax.env import CodeOptEnv
-from codeopt_jax.metrics_log import MetricsWriter
+from codeopt_jax.metrics_log import DISTINCT_PROGRAMS, MetricsWriter, VisitedPrograms
 from codeopt_jax.models.policy import PolicyValueNet, init_policy
 from codeopt_jax.rewards import RewardConfig, geomean, is_broken, timed_or_counted_speedup
 from codeopt_jax.rl.ppo import make_ppo_update
@@ -148,6 +149,7 @@ def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
     _save_config(workdir, config)
     writer = MetricsWriter(workdir)
     writer.truncate_after(start_iteration)
+    visited = VisitedPrograms(workdir, start_iteration)
 
     iteration = start_iteration
     interrupted = False
@@ -166,7 +168,7 @@ def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
                     interrupted = True
                     break
                 state, metrics = _iteration(state, model, update, env, scoring, train_problems, config,
-                                            key, iteration)
+                                            key, iteration, visited)
                 iteration += 1
                 if reward_model is not None:
                     metrics.update(hacking.update(env.model_stats, iteration))
@@ -202,7 +204,7 @@ def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
 
 def _iteration(state: TrainState, model: PolicyValueNet, update, env: CodeOptEnv, scoring: ScoringService,
                problems: list[corpus.Problem], config: config_lib.TrainConfig, key: jax.Array,
-               iteration: int) -> tuple[TrainState, dict[str, float]]:
+               iteration: int, visited: VisitedPrograms) -> tuple[TrainState, dict[str, float]]:
     start = time.perf_counter()
     rng = np.random.default_rng([config.seed, iteration])
     batch = [problems[i] for i in rng.choice(len(problems), config.batch_size,
@@ -217,6 +219,7 @@ def _iteration(state: TrainState, model: PolicyValueNet, update, env: CodeOptEnv
     losses = jax.device_get(losses)
     update_seconds = time.perf_counter() - update_start
     metrics = episode_metrics(episodes, "train")
+    metrics[DISTINCT_PROGRAMS] = visited.add(iteration + 1, [(e.problem, p) for e in episodes for p in e.programs])
     metrics.update({f"losses/{name}": float(value) for name, value in losses.items()})
     metrics.update({
         "reward/phi_mean": metrics["train/return_mean"],

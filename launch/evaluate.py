@@ -9,7 +9,8 @@ With --benchmark mbpp, the problems are MBPP's tasks of the split (train, valida
 test or prompt; --benchmark_path points at mbpp.jsonl): each task's solution module is
 the program and its assert lines the tests; its workload is synthesized from those tests.
 Tasks that cannot be loaded are skipped with a counted reason, shown above the tables.
-Outputs go to <out_dir>/evaluation_mbpp_<split>.json and .md.
+Outputs go to <out_dir>/evaluation_mbpp_<split>.json and .md. Synthesized workloads are kept in
+--workload_cache and reused by later runs (see launch/problem_flags.py).
 
 Writes <out_dir>/evaluation_<split>.json and .md, prints the tables, and shows one
 progress line per problem (with an ETA) on stderr. A method never returns a program
@@ -26,17 +27,13 @@ import sys
 from absl import app, flags, logging
 
 from codeopt_jax import corpus, search
+from launch import problem_flags
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Training run folder of the agent (default: the shipped one, "
                                 "results/default_run).")
 _ITERATION = flags.DEFINE_integer("iteration", None, "Checkpoint iteration (default: the newest).")
-_BENCHMARK = flags.DEFINE_enum("benchmark", "corpus", ["corpus", "mbpp"], "Problems: the project's corpus or MBPP.")
-_BENCHMARK_PATH = flags.DEFINE_string("benchmark_path", "../shared/data/mbpp/mbpp.jsonl",
-                                      "MBPP's mbpp.jsonl (the MBPP release of Austin et al. 2021, CC BY 4.0).")
 _SPLIT = flags.DEFINE_string("split", "heldout", "Corpus split (train, heldout, all) or MBPP split "
                              "(test, validation, train, prompt).")
-_WORKLOAD_MS = flags.DEFINE_float("workload_ms", 5.0, "MBPP: grow each task's test calls until one pass of "
-                                  "the original takes this many milliseconds.")
 _ROOT = flags.DEFINE_string("root", "corpus", "Corpus folder with train/ and heldout/.")
 _PROBLEMS = flags.DEFINE_list("problems", None, "Only these problem names.")
 _K = flags.DEFINE_integer("k", 8, "Sampled episodes for best-of-k (besides the greedy one).")
@@ -53,19 +50,6 @@ _NO_REFERENCE = flags.DEFINE_bool("no_reference", False, "Skip the hand-optimize
 _OUT_DIR = flags.DEFINE_string("out_dir", "results", "Folder for evaluation_<split>.json and .md.")
 
 
-def _problems() -> list[corpus.Problem]:
-    if _SPLIT.value not in (*corpus.SPLITS, "all"):
-        raise ValueError(f"--split {_SPLIT.value}: the corpus splits are {', '.join(corpus.SPLITS)} and all")
-    splits = list(corpus.SPLITS) if _SPLIT.value == "all" else [_SPLIT.value]
-    problems = corpus.load_corpus(_ROOT.value, splits)
-    if _PROBLEMS.value:
-        unknown = set(_PROBLEMS.value) - {p.name for p in problems}
-        if unknown:
-            raise ValueError(f"no such problems in {_SPLIT.value}: {sorted(unknown)}")
-        problems = [p for p in problems if p.name in _PROBLEMS.value]
-    return problems
-
-
 def main(argv: list[str]) -> int:
     del argv
     logging.set_verbosity(logging.ERROR)
@@ -79,7 +63,8 @@ def main(argv: list[str]) -> int:
             k=_K.value, budget=_BUDGET.value or None, ceiling_budget=_CEILING.value,
             baselines=tuple(_BASELINES.value), max_depth=_DEPTH.value or None, beam_width=_BEAM.value,
             timing_rounds=_ROUNDS.value, seed=_SEED.value, references=not _NO_REFERENCE.value)
-        problems = _problems() if _BENCHMARK.value == "corpus" else []
+        mbpp_run = problem_flags.BENCHMARK.value == "mbpp"
+        problems = [] if mbpp_run else problem_flags.corpus_problems(_ROOT.value, _SPLIT.value, _PROBLEMS.value)
         agent = load_agent(_WORKDIR.value or DEFAULT_AGENT, _ITERATION.value)
         reward = reward_preset(_REWARD.value) if _REWARD.value else None
         seen = evaluation.training_families(agent, _ROOT.value)
@@ -91,28 +76,22 @@ def main(argv: list[str]) -> int:
     progress = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     loaded = None
     with ScoringService(num_workers=_WORKERS.value) as service:
-        if _BENCHMARK.value == "mbpp":
-            from codeopt_jax import benchmarks, mbpp
-            from codeopt_jax.scoring.synthesis import SynthesisOptions
+        if mbpp_run:
+            from codeopt_jax import benchmarks
 
             try:
-                bad = [name for name in _PROBLEMS.value or [] if not name.rsplit("_", 1)[-1].isdigit()]
-                if bad:
-                    raise ValueError(f"--problems {','.join(bad)}: MBPP problems are task ids (11 or mbpp_11)")
-                ids = [mbpp.task_id(name) for name in _PROBLEMS.value or []]
-                loaded = benchmarks.load_mbpp(_BENCHMARK_PATH.value, _SPLIT.value, service,
-                                              SynthesisOptions(seed=_SEED.value, target_seconds=_WORKLOAD_MS.value / 1e3),
-                                              task_ids=ids, progress=progress)
+                loaded = problem_flags.load_mbpp_problems(_SPLIT.value, _PROBLEMS.value, service, _SEED.value,
+                                                          progress)
             except ValueError as exc:  # mbpp.BenchmarkError, or --problems names that are no task ids
                 print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
                 return 2
             problems = list(loaded.problems)
             progress(benchmarks.load_table(loaded))
         print(f"evaluating {agent.workdir} (iteration {agent.iteration}) on {len(problems)} problems "
-              f"({_BENCHMARK.value} {_SPLIT.value})", file=sys.stderr, flush=True)
+              f"({problem_flags.BENCHMARK.value} {_SPLIT.value})", file=sys.stderr, flush=True)
         report = evaluation.evaluate(agent, problems, service, config, seen, reward, progress=progress)
     report = dataclasses.replace(report, config={
-        **report.config, "benchmark": _BENCHMARK.value, "split": _SPLIT.value, "root": _ROOT.value,
+        **report.config, "benchmark": problem_flags.BENCHMARK.value, "split": _SPLIT.value, "root": _ROOT.value,
         "command": " ".join(["python -m launch.evaluate", *sys.argv[1:]])})
     text = evaluation.markdown(report)
     stem = f"evaluation_{_SPLIT.value}" if loaded is None else f"evaluation_mbpp_{_SPLIT.value}"

@@ -2,25 +2,27 @@
 # Regenerates every figure in results/ (run from the repository root; not timed end to end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The shipped figures were made with episodes of 4 rewrites (the default is now 12): every training run
+# below pins --max_steps 4 and every search --max_depth 4, so this script remakes what is shipped.
 
 # The shipped default agent (also README quick start's main command, with its own workdir).
-python -m launch.train --workdir results/default_run
+python -m launch.train --workdir results/default_run --max_steps 4
 python -m launch.plot_runs --time_split results/default_run --out results/time_split.png
 
 # Learning curves: PPO vs REINFORCE with each baseline, same seed and iterations (the PPO curve is the
 # default run's first 40 iterations, identical to a 40-iteration PPO run: same seed, deterministic reward).
 # REINFORCE takes one gradient step per rollout, so it also runs at a 10x learning rate.
 for baseline in none mean value; do
-  python -m launch.train --workdir "runs/curves_reinforce_$baseline" --iterations 40 --eval_every 10 \
+  python -m launch.train --workdir "runs/curves_reinforce_$baseline" --max_steps 4 --iterations 40 --eval_every 10 \
     --algo reinforce --baseline $baseline
-  python -m launch.train --workdir "runs/curves_reinforce_${baseline}_lr3e-3" --iterations 40 --eval_every 10 \
+  python -m launch.train --workdir "runs/curves_reinforce_${baseline}_lr3e-3" --max_steps 4 --iterations 40 --eval_every 10 \
     --algo reinforce --baseline $baseline --learning_rate 3e-3
 done
 
 # Search baselines on the held-out split, both rewards.
-python -m launch.search --method all --split heldout --budget 64 --reward opcount \
+python -m launch.search --method all --split heldout --max_depth 4 --budget 64 --reward opcount \
   --out results/search_heldout_opcount.json --table results/search_heldout_opcount.md
-python -m launch.search --method all --split heldout --budget 32 --reward timing \
+python -m launch.search --method all --split heldout --max_depth 4 --budget 32 --reward timing \
   --out results/search_heldout_timing.json --table results/search_heldout_timing.md
 
 # Scoring-service benchmark and the reward-hack table.
@@ -30,20 +32,20 @@ python -m launch.check_hacks --out results/reward_hacks.md
 
 # Report experiments (30-iteration runs): brevity-weight sweep and the reward-hacking study.
 # runs/default_30 (default flags) is both the brevity-0.1 row and the "safe rules only" row.
-python -m launch.train --workdir runs/default_30 --iterations 30 --eval_every 10
+python -m launch.train --workdir runs/default_30 --max_steps 4 --iterations 30 --eval_every 10
 for weight in 0.0 1.0; do
-  python -m launch.train --workdir "runs/brevity_$weight" --iterations 30 --eval_every 10 --brevity_weight "$weight"
+  python -m launch.train --workdir "runs/brevity_$weight" --max_steps 4 --iterations 30 --eval_every 10 --brevity_weight "$weight"
 done
-python -m launch.train --workdir runs/hack_tests_only --iterations 30 --eval_every 10 --allow_unsafe --nodifferential_gate
-python -m launch.train --workdir runs/hack_tests_diff --iterations 30 --eval_every 10 --allow_unsafe
+python -m launch.train --workdir runs/hack_tests_only --max_steps 4 --iterations 30 --eval_every 10 --allow_unsafe --nodifferential_gate
+python -m launch.train --workdir runs/hack_tests_diff --max_steps 4 --iterations 30 --eval_every 10 --allow_unsafe
 
 # The learned reward model (see results/reward_model/README.md), then the screen experiment.
 python -m launch.build_reward_data --out data/pairs --budget 24
 python -m launch.train_reward_model --data data/pairs --workdir runs/reward_model
 rm -rf results/reward_model/scorer && mkdir -p results/reward_model/scorer
 cp runs/reward_model/reward_model.json results/reward_model/scorer/ && cp -r runs/reward_model/model results/reward_model/scorer/
-python -m launch.train --workdir runs/screen_off --reward timing --iterations 12 --batch_size 8 --eval_every 0
-python -m launch.train --workdir runs/screen_top2 --reward timing --iterations 12 --batch_size 8 --eval_every 0 \
+python -m launch.train --workdir runs/screen_off --max_steps 4 --reward timing --iterations 12 --batch_size 8 --eval_every 0
+python -m launch.train --workdir runs/screen_top2 --max_steps 4 --reward timing --iterations 12 --batch_size 8 --eval_every 0 \
   --reward_model results/reward_model/scorer --screen_top_k 2
 
 # Evaluation of the shipped agent beside the baselines, the ceiling and the references.

@@ -16,7 +16,7 @@ import pytest
 from codeopt_jax import config as config_lib
 from codeopt_jax.corpus import load_corpus
 from codeopt_jax.env import CodeOptEnv, EnvConfig
-from codeopt_jax.metrics_log import read_metrics
+from codeopt_jax.metrics_log import DISTINCT_PROGRAMS, VISITED_FILE, read_metrics
 from codeopt_jax.rl.ppo import PPOConfig
 from codeopt_jax.train import train
 from tests.conftest import ROOT
@@ -76,6 +76,14 @@ def test_ppo_learns_to_beat_a_random_policy(small_corpus, trained_run):
     # The exhaustive depth-2 ceiling on these four problems is a mean Φ of about 0.30.
     assert trained > max(2 * random_return, random_return + 0.1), (trained, random_return)
     assert last > first, (first, last)
+
+
+def test_training_counts_the_distinct_programs_it_visits(trained_run):
+    config, workdir, _ = trained_run
+    counts = [r[DISTINCT_PROGRAMS] for r in read_metrics(workdir / "metrics.jsonl") if DISTINCT_PROGRAMS in r]
+    assert len(counts) == config.iterations and counts == sorted(counts)
+    assert len(TRAIN) < counts[-1] <= config.iterations * config.batch_size * (config.env.max_steps + 1)
+    assert len((workdir / VISITED_FILE).read_text().splitlines()) == counts[-1]
 
 
 def _strip(records):
