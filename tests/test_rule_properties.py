@@ -155,3 +155,47 @@ def test_the_launcher_tables_a_subset(service, tiny_problem) -> None:
 def test_the_launcher_refuses_held_out_mbpp_splits(split: str) -> None:
     with pytest.raises(Exception, match="held out"):
         check_rules.load_problems("mbpp", [split], "corpus", mbpp.DEFAULT_PATH, None, 0)
+
+
+ALIASED_SOURCE = '''"""Count members, then clear."""
+
+FAMILY = "list_membership"
+ENTRY_POINT = "f"
+
+
+def f(xs, ys):
+    n = 0
+    for x in list(xs):
+        if x in ys:
+            n += 1
+            xs.clear()
+    return n
+
+
+def check(candidate):
+    assert candidate([1, 2], [2, 3]) == 1
+    assert candidate([4, 5, 6], [6, 4]) == 1
+
+
+def workload():
+    return [([1, 2], [2, 3])]
+'''
+
+# What list_membership_to_set made of f before it checked for aliases (`f(a, a)` counts 2, not 1).
+STALE_SET = '''def f(xs, ys):
+    n = 0
+    ys_set = set(ys)
+    for x in list(xs):
+        if x in ys_set:
+            n += 1
+            xs.clear()
+    return n
+'''
+
+
+def test_one_object_passed_twice_is_drawn(service) -> None:
+    problem = parse_problem(ALIASED_SOURCE, "aliased.py", "train")
+    assert rule_by_name("list_membership_to_set").sites(parse_program(problem.program)) == []
+    found = service.check_properties_many([(problem, STALE_SET)], FAST)[0].counterexample
+    assert found is not None and found.kind == properties.OUTPUT
+    assert found.call.endswith("with arguments 0 and 1 one object")

@@ -374,13 +374,28 @@ def _follow_lengths(args: tuple, links: tuple[tuple[int, int], ...]) -> tuple:
     return tuple(values)
 
 
+def alias_pairs(shape: CallShape) -> list[tuple[int, int]]:
+    """(i, j), i < j: positions of one mutable container type (two lists, two dicts, two sets), which a
+    call may pass one object to."""
+    kinds = {i: dict if isinstance(s, Mappings) else s.kind for i, s in enumerate(shape.positions)
+             if isinstance(s, Mappings) or (isinstance(s, Collections) and s.kind in (list, set))}
+    return [(i, j) for i in kinds for j in kinds if i < j and kinds[i] is kinds[j]]
+
+
+def _aliased(args: tuple, i: int, j: int) -> tuple:
+    return args[:j] + (args[i],) + args[j + 1:]
+
+
 def arguments_strategy(calls: Sequence[tuple], max_length: int, st: Any) -> Any:
-    """Argument tuples: the observed calls themselves, or drawn from each arity's shapes."""
+    """Argument tuples: the observed calls themselves, or drawn from each arity's shapes (now and
+    then with one object passed at two positions of the same container shape)."""
     drawn = []
     for shape in call_shapes(calls):
         tuples = st.tuples(*(strategy_for(s, max_length, st) for s in shape.positions))
-        drawn.append(tuples.map(lambda args, links=shape.lengths: _follow_lengths(args, links))
-                     if shape.lengths else tuples)
+        if shape.lengths:
+            tuples = tuples.map(lambda args, links=shape.lengths: _follow_lengths(args, links))
+        drawn.append(tuples)
+        drawn += [tuples.map(lambda args, i=i, j=j: _aliased(args, i, j)) for i, j in alias_pairs(shape)]
     return st.one_of(st.sampled_from(list(calls)), *drawn)
 
 
@@ -461,9 +476,12 @@ def compare(original: _Outcome, candidate: _Outcome, exception_types: bool = Tru
 
 
 def call_repr(name: str, args: tuple) -> str:
-    """`name(arg, ...)` with each argument's repr (cut when long)."""
+    """`name(arg, ...)` with each argument's repr (cut when long), and which arguments are one object."""
     text = ", ".join(checks.short_repr(a, _REPR_CHARS) for a in args)
-    return f"{name}({text})"
+    shared = [(i, j) for i in range(len(args)) for j in range(i + 1, len(args))
+              if args[i] is args[j] and isinstance(args[i], (list, dict, set))]
+    note = "".join(f" with arguments {i} and {j} one object" for i, j in shared)
+    return f"{name}({text}){note}"
 
 
 class Differential:
