@@ -5,6 +5,8 @@ and a hostile candidate costs only its own job."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 
 import pytest
 
@@ -199,3 +201,16 @@ def test_one_object_passed_twice_is_drawn(service) -> None:
     found = service.check_properties_many([(problem, STALE_SET)], FAST)[0].counterexample
     assert found is not None and found.kind == properties.OUTPUT
     assert found.call.endswith("with arguments 0 and 1 one object")
+
+
+def test_the_launcher_writes_its_report(tmp_path) -> None:
+    out = tmp_path / "soundness.md"
+    completed = subprocess.run(
+        [sys.executable, "-m", "launch.check_rules", "--properties", "--benchmark", "corpus", "--split", "train",
+         "--problems", "dedupe_emails", "--examples", "10", "--workers", "1", "--fuzz", "3", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    report = out.read_text()
+    assert "Problems: 1 (1 corpus train)." in report
+    assert "| manual_count_to_get | safe |" in report and "## Fuzzing" in report
+    assert "| own generator | 3 |" in report

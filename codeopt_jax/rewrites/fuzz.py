@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import warnings
 from typing import Callable, Sequence
 
 import libcst as cst
@@ -256,6 +257,13 @@ def rule_failures(module: cst.Module, rules: Sequence[Rule], reparse: bool = Tru
     return FuzzReport(sites, tuple(failures))
 
 
+def _compile(code: str, filename: str) -> None:
+    """Compiles code, quietly (random programs draw SyntaxWarnings such as `'a'()`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(code, filename, "exec")
+
+
 def _apply_failure(rule: Rule, module: cst.Module, site: int, source: str, reparse: bool,
                    must_compile: bool) -> FuzzFailure | None:
     def failed(stage: str, error: str) -> FuzzFailure:
@@ -271,7 +279,7 @@ def _apply_failure(rule: Rule, module: cst.Module, site: int, source: str, repar
         return failed("unchanged", "the rewrite left the program as it was")
     if must_compile:
         try:
-            compile(code, f"<{rule.name}@{site}>", "exec")
+            _compile(code, f"<{rule.name}@{site}>")
         except (SyntaxError, ValueError) as exc:
             return failed("compile", _first_line(exc))
     if reparse:
@@ -295,7 +303,7 @@ def fuzz_sources(sources: Sequence[str], rules: Sequence[Rule], reparse: bool = 
         except ProgramError:
             continue
         try:
-            compile(source, "<fuzzed>", "exec")
+            _compile(source, "<fuzzed>")
             compiles = True
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             compiles = False

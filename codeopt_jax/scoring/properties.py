@@ -10,11 +10,16 @@
    tuples deterministically (`derandomize=True`, no example database: nothing is written);
    ints and floats come from the observed range and a margin around it, containers get
    lengths from 0 to a little past the longest observed, strings use the observed alphabet.
-   The tests' own calls are drawn too.
+   The tests' own calls are drawn too, and now and then one list (dict, set) is passed at two
+   positions of that type, as in `f(a, a)`.
 4. Compare: original and candidate run on deep copies of each tuple (each call stopped at a
    cap by SIGALRM); their return values, the arguments they leave behind and, where the
    original raises, the exception types must agree. The first difference is shrunk by
-   hypothesis and comes back as a `Counterexample`.
+   hypothesis (keeping its kind) and comes back as a `Counterexample`.
+
+Nothing is written to disk (no example database) and only generate and shrink phases run (no
+tracing "explain" phase). The worker runs this (`worker.Worker.check_properties`), never the
+trainer: the candidate and the problem's code are untrusted.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ KINDS = (OUTPUT, ARGUMENTS, RAISES, RETURNS, EXCEPTION_TYPE, TIMEOUT)
 _MAX_DEPTH = 6
 _MAX_OPAQUE = 12          # distinct opaque values kept per position
 _REPR_CHARS = 240
+_FLOAT_BOUND = 1e300       # drawn floats stay finite even where the observed ones are huge
 
 
 @dataclasses.dataclass(frozen=True)
@@ -301,7 +307,8 @@ def strategy_for(shape: Shape, max_length: int, st: Any) -> Any:
         return st.integers(shape.low - margin, shape.high + margin)
     if isinstance(shape, Floats):
         margin = max(1.0, (shape.high - shape.low) / 4)
-        return st.floats(shape.low - margin, shape.high + margin, allow_nan=False, allow_infinity=False)
+        low, high = max(shape.low - margin, -_FLOAT_BOUND), min(shape.high + margin, _FLOAT_BOUND)
+        return st.floats(low, high, allow_nan=False, allow_infinity=False)
     if isinstance(shape, Texts):
         longest = max(max_length, shape.longest + 2)
         if shape.kind is bytes:
