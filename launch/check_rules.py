@@ -104,6 +104,7 @@ ASSUMPTION_SIGNS: tuple[tuple[str, Callable[[Counterexample], bool]], ...] = (
     ("no element is None", lambda c: "None" in c.call),
     ("no element is NaN", lambda c: "nan" in c.call),
     ("holds an int", lambda c: c.kind == OUTPUT and re.search(r"\d\.\d", c.call) is not None),
+    ("aliases", lambda c: "one object" in c.call),
 )
 
 

@@ -483,6 +483,13 @@ def f(xs, y):
         return 0
     return 1
 '''),
+    NearMiss('split_accumulation_loop', 'the grown lists are parameters, maybe one list (f(xs, a, a))', '''\
+def f(xs, a, b):
+    for x in xs:
+        a.append(x)
+        b.append(x * 2)
+    return a, b
+'''),
 ]
 
 

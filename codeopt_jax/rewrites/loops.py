@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Sequence
 
 import libcst as cst
 
@@ -588,6 +588,19 @@ def _rebuild(loop: cst.CSTNode, depth: int, statements: list[cst.CSTNode]) -> cs
     return loop.with_changes(body=cst.IndentedBlock(body=[rebuilt]))
 
 
+def _changes_only_own_objects(leaves: Sequence[cst.CSTNode], function: cst.FunctionDef, ctx: ProgramContext) -> bool:
+    """Every container a leaf grows is a local holding objects the function created, and no
+    `n += v` targets a parameter or a variable the function does not bind (it may be a shared list)."""
+    fresh = purity.fresh_locals(function, ctx)
+    bound = names.stored_names(function.body, ctx) - set(scopes.param_names(function.params))
+    for leaf in leaves:
+        if isinstance(leaf, cst.Expr) and leaf.value.func.value.value not in fresh:
+            return False
+        if isinstance(leaf, cst.AugAssign) and leaf.target.value not in bound:
+            return False
+    return True
+
+
 class SplitAccumulationLoop(Rule):
     """A loop whose innermost body does independent accumulations splits in two: the
     first statement gets its own copy of the loop, the rest keep the original, e.g.
@@ -597,7 +610,9 @@ class SplitAccumulationLoop(Rule):
     Precondition (checked): every innermost statement is `n += v`, `n = v` or
     `n.append(v)`-style growth, with pure values; no statement touches a name another one
     stores or grows, nor one the headers read, nor a loop variable; the headers are pure
-    (the copy evaluates them again); grown containers are not aliases of each other.
+    (the copy evaluates them again); grown containers are not aliases of each other:
+    each one a local holding a container the function created, and no `n += v` on a
+    parameter or global (`f(xs, a, b)` may be called with a and b one list).
     Assumes: the iterable can be iterated twice (a sequence, not an iterator).
     """
 
@@ -637,6 +652,8 @@ class SplitAccumulationLoop(Rule):
         for name in changed:
             if purity.alias_names(name, function, ctx) & changed:
                 return None
+        if not _changes_only_own_objects(chain.leaves, function, ctx):
+            return None
         return chain
 
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:

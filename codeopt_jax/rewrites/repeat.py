@@ -91,25 +91,11 @@ def stable_in(name: str, region: cst.CSTNode, anchor: cst.CSTNode, ctx: ProgramC
     function = ctx.in_function_body(anchor)
     if function is None:
         return False
-    if _mutates_possible_alias(name, region, function, ctx):
+    if purity.mutates_possible_alias(name, region, function, ctx):
         return False
     local = name in scopes.param_names(function.params) or any(
         o.name == name and o.kind != scopes.LOAD and not o.nested for o in names.occurrences(function.body, ctx))
     return local or not _calls_unknown_code(region, function, ctx)
-
-
-def _mutates_possible_alias(name: str, region: cst.CSTNode, function: cst.FunctionDef, ctx: ProgramContext) -> bool:
-    """Whether region mutates (by a method call or an item store) a variable other than name that
-    may hold name's object: anything but a local that only holds objects the function created.
-    (`f(xs, ys)` may be called as `f(a, a)`: then `xs.clear()` empties ys too.)"""
-    key = ("fresh_locals", id(function))
-    fresh = ctx.cache.get(key)
-    if fresh is None:
-        fresh = ctx.cache[key] = frozenset(purity.fresh_locals(function, ctx))
-    if name in fresh:
-        return False
-    return any(o.kind == scopes.LOAD and o.name != name and o.name not in fresh
-               and purity.use_of(o.node, ctx)[0] == purity.MUTATE for o in names.occurrences(region, ctx))
 
 
 def _calls_unknown_code(region: cst.CSTNode, function: cst.FunctionDef, ctx: ProgramContext) -> bool:

@@ -46,6 +46,7 @@ _MAX_DEPTH = 6
 _MAX_OPAQUE = 12          # distinct opaque values kept per position
 _REPR_CHARS = 240
 _FLOAT_BOUND = 1e300       # drawn floats stay finite even where the observed ones are huge
+_PLAIN = 5                 # see _maybe_aliased
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,8 +55,9 @@ class PropertyOptions:
 
     Attributes:
       examples: argument tuples drawn (hypothesis `max_examples`).
-      call_cap_seconds: a call of the original slower than this is skipped (the example is
-        rejected); the candidate gets max(cap, 20x the original's time) before it counts as a timeout.
+      call_cap_seconds: a call of the original slower than this (or out of memory) is skipped (the
+        example is rejected); the candidate gets max(cap, 20x the original's time) before it counts
+        as a timeout.
       budget_seconds: the whole check; past it no more examples are compared (a shrink in
         progress keeps the smallest counterexample found so far).
       max_length: the longest container or string drawn (longer observed ones raise it).
@@ -64,7 +66,7 @@ class PropertyOptions:
     """
 
     examples: int = 50
-    call_cap_seconds: float = 0.5
+    call_cap_seconds: float = 0.25
     budget_seconds: float = 20.0
     max_length: int = 8
     exception_types: bool = True
@@ -389,7 +391,13 @@ def alias_pairs(shape: CallShape) -> list[tuple[int, int]]:
     return [(i, j) for i in kinds for j in kinds if i < j and kinds[i] is kinds[j]]
 
 
-def _aliased(args: tuple, i: int, j: int) -> tuple:
+def _maybe_aliased(drawn: tuple[tuple, int], pairs: list[tuple[int, int]]) -> tuple:
+    """The arguments, with one object at both positions of pair `choice - _PLAIN` (choices below
+    _PLAIN: no alias, so one call in about six aliases and shrinking moves away from it)."""
+    args, choice = drawn
+    if choice < _PLAIN:
+        return args
+    i, j = pairs[choice - _PLAIN]
     return args[:j] + (args[i],) + args[j + 1:]
 
 
@@ -401,8 +409,11 @@ def arguments_strategy(calls: Sequence[tuple], max_length: int, st: Any) -> Any:
         tuples = st.tuples(*(strategy_for(s, max_length, st) for s in shape.positions))
         if shape.lengths:
             tuples = tuples.map(lambda args, links=shape.lengths: _follow_lengths(args, links))
+        pairs = alias_pairs(shape)
+        if pairs:
+            tuples = st.tuples(tuples, st.integers(0, _PLAIN - 1 + len(pairs))).map(
+                lambda drawn, pairs=pairs: _maybe_aliased(drawn, pairs))
         drawn.append(tuples)
-        drawn += [tuples.map(lambda args, i=i, j=j: _aliased(args, i, j)) for i, j in alias_pairs(shape)]
     return st.one_of(st.sampled_from(list(calls)), *drawn)
 
 
@@ -451,8 +462,11 @@ def run_capped(function: Callable, args: tuple, cap_seconds: float) -> _Outcome:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _CallTimeout:
         return _Outcome(seconds=cap_seconds, timed_out=True)
-    except (MemoryError, KeyboardInterrupt):
+    except KeyboardInterrupt:
         raise
+    except MemoryError:  # an outcome, and the memory goes with the arguments and the traceback
+        del fresh
+        return _Outcome(raised="MemoryError", seconds=time.perf_counter() - start)
     except BaseException as exc:  # SystemExit and the like are outcomes too
         if type(exc).__name__ == "OutputLimitExceeded":
             raise
@@ -512,7 +526,7 @@ class Differential:
             self.out_of_budget = True
             return None
         original = run_capped(self.original, args, self.options.call_cap_seconds)
-        if original.timed_out:
+        if original.timed_out or original.raised == "MemoryError":  # too big to compare
             self.rejected += 1
             return None
         cap = max(self.options.call_cap_seconds, 20 * original.seconds)
