@@ -249,7 +249,12 @@ def _item_name(sequence: str, ctx: ProgramContext, taken: set[str]) -> str:
 
 
 def _sequences_unchanged(loop: cst.For, sequence_names: list[str], ctx: ProgramContext) -> bool:
-    return all(purity.not_mutated(name, loop.body, ctx) for name in sequence_names)
+    """No sequence is changed in the loop body, by name or through another variable that may
+    hold the same list (a parameter: `f(a, a)`; then iterating the list itself sees it grow)."""
+    function = ctx.enclosing_function(loop)
+    return all(purity.not_mutated(name, loop.body, ctx) and not (
+        function is not None and purity.mutates_possible_alias(name, loop.body, function, ctx))
+        for name in sequence_names)
 
 
 def _rewrite_index_loop(loop: cst.For, uses: _IndexUse, sequences: list[str], keep_index: bool,
@@ -295,7 +300,8 @@ class RangeLenToDirectIteration(_IndexLoopRule):
     """`for i in range(len(xs))` whose body uses i only as `xs[i]` becomes `for x in xs`.
 
     Precondition (checked): the body never rebinds i, never rebinds or mutates xs
-    (nor hands it to unknown code), and i is not read after the loop.
+    (nor hands it to unknown code, nor mutates a parameter that may be the same list),
+    and i is not read after the loop.
     """
 
     name = "range_len_to_direct_iteration"
@@ -315,7 +321,8 @@ class RangeLenToEnumerate(_IndexLoopRule):
     """`for i in range(len(xs))` whose body reads `xs[i]` and also uses i otherwise
     becomes `for i, x in enumerate(xs)`.
 
-    Precondition (checked): the body never rebinds i and never rebinds or mutates xs.
+    Precondition (checked): the body never rebinds i and never rebinds or mutates xs
+    (nor a parameter that may be the same list).
     """
 
     name = "range_len_to_enumerate"
@@ -392,7 +399,7 @@ class RangeMinLenToZip(_IndexLoopRule):
     the shorter sequence exactly where the range does.
 
     Precondition (checked): the body never rebinds i and never rebinds or mutates the
-    sequences; a guard's names are never rebound in the function; without enumerate, i
+    sequences (nor a parameter that may be one of them); a guard's names are never rebound in the function; without enumerate, i
     is not read after the loop.
     """
 
