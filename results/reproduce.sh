@@ -29,6 +29,7 @@ python -m launch.search --method all --split heldout --max_depth 4 --budget 32 -
 python -m launch.bench_scoring > results/bench_scoring.txt
 python -m launch.bench_opcount --repeats 5 --out results/bench_opcount.txt
 python -m launch.check_hacks --out results/reward_hacks.md
+python -m launch.check_rules --properties --benchmark all --split train,prompt --workers 1 --fuzz 100 --out results/rule_soundness.md
 
 # Report experiments (30-iteration runs): brevity-weight sweep and the reward-hacking study.
 # runs/default_30 (default flags) is both the brevity-0.1 row and the "safe rules only" row.

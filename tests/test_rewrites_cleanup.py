@@ -152,6 +152,12 @@ def f(xs):
     t = len(xs)
     return xs.pop() + t
 '''),
+    NearMiss('sorted_local_to_min_max', 'another parameter, maybe the same list (f(a, a)), grows after the sort', '''\
+def f(xs, ys):
+    s = sorted(xs)
+    ys.append(100)
+    return s[0] + s[-1]
+'''),
 ]
 
 

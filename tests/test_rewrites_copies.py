@@ -123,6 +123,13 @@ def f(xs):
     xs.append(1)
     return len(ys)
 '''),
+    NearMiss('drop_copy_in_loop', 'the loop grows another parameter, maybe the same list (f(a, a))', '''\
+def f(xs, ys):
+    for x in list(xs):
+        if x > 0:
+            ys.append(x)
+    return len(ys)
+'''),
 ]
 
 

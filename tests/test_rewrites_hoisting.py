@@ -227,6 +227,15 @@ def f():
     b = len(LIMITS)
     return a, b
 '''),
+    NearMiss('hoist_loop_invariant', 'another parameter, maybe the same list (f(a, a)), grows in the loop', '''\
+def f(xs, ys):
+    count = 0
+    for x in list(ys):
+        if len(xs) > 2:
+            count += 1
+        ys.append(x)
+    return count
+'''),
 ]
 
 

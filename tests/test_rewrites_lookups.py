@@ -96,6 +96,15 @@ def f(items):
 def f(x, a, b):
     return x in [a, b]
 '''),
+    NearMiss('list_membership_to_set', 'another parameter, maybe the same list (f(a, a)), is mutated in the loop', '''\
+def f(xs, ys):
+    n = 0
+    for x in list(xs):
+        if x in ys:
+            n += 1
+            xs.clear()
+    return n
+'''),
 ]
 
 

@@ -483,6 +483,33 @@ def f(xs, y):
         return 0
     return 1
 '''),
+    NearMiss('split_accumulation_loop', 'the grown lists are parameters, maybe one list (f(xs, a, a))', '''\
+def f(xs, a, b):
+    for x in xs:
+        a.append(x)
+        b.append(x * 2)
+    return a, b
+'''),
+    NearMiss('range_len_to_enumerate', 'the body grows another parameter, maybe the same list (f(a, a))', '''\
+def f(xs, ys):
+    for i in range(len(xs)):
+        ys.append(xs[i] + i)
+    return ys
+'''),
+    NearMiss('range_len_to_direct_iteration', 'the body grows another parameter, maybe the same list (f(a, a))', '''\
+def f(xs, ys):
+    total = 0
+    for i in range(len(xs)):
+        total += xs[i]
+        ys.append(1)
+    return total
+'''),
+    NearMiss('range_min_len_to_zip', 'the body grows another parameter, maybe one of the lists (f(a, b, b))', '''\
+def f(xs, ys, zs):
+    for i in range(min(len(xs), len(ys))):
+        zs.append(xs[i] * ys[i])
+    return zs
+'''),
 ]
 
 

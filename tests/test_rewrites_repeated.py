@@ -445,12 +445,17 @@ import math
 import operator
 
 
-def bands(scores, baseline, variance, table):
+def bands(scores, baseline, variance):
     out = []
     for score in scores:
         out.append(math.floor((score - baseline) / math.sqrt(variance)))
-        operator.setitem(table, score, len(table))
     return out
+
+
+def tally(scores, table):
+    for score in scores:
+        operator.setitem(table, score, len(table))
+    return table
 '''
     module = parse_program(source)
     context = ProgramContext(module)

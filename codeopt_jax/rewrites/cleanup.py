@@ -151,7 +151,8 @@ class SortedLocalToMinMax(Rule):
 
     Precondition (checked): s is bound once in its function and used only as `s[0]` /
     `s[-1]` after that; xs is a name the function never rebinds or mutates after the
-    sort; the sorted() call is pure; `[-1]` uses need no key=.
+    sort, nor mutates another variable that may hold the same list (a parameter: `f(a, a)`);
+    the sorted() call is pure; `[-1]` uses need no key=.
     Assumes: xs can be iterated more than once (not an iterator), and for `[-1]` equal
     elements are interchangeable.
     """
@@ -196,6 +197,8 @@ class SortedLocalToMinMax(Rule):
             uses.append((subscript, position))
         funcs = {_builtin_for(p, parts.reverse) for _, p in uses}
         if not uses or not all(ctx.builtin_usable(f) for f in funcs):
+            return None
+        if purity.mutates_possible_alias(iterable.value, function.body, function, ctx, after=node):
             return None
         return _SortedLocal(parts, tuple(uses))
 

@@ -167,7 +167,9 @@ class DropCopyInLoop(Rule):
     changes it: `for x in xs`.
 
     Precondition (checked): the copied value is a name (or its .keys()/.values()/
-    .items()) that the loop body never rebinds, mutates or hands to unknown code.
+    .items()) that the loop body never rebinds, mutates or hands to unknown code, and
+    the body mutates no other variable that may hold the same object (`ys.append(x)`
+    with ys a parameter: `f(a, a)`), only locals holding objects the function created.
     """
 
     name = "drop_copy_in_loop"
@@ -191,8 +193,12 @@ class DropCopyInLoop(Rule):
             parts = [loop.body] + ([loop.orelse] if loop.orelse is not None else [])
         else:
             parts = [region]
+        function = ctx.enclosing_function(node)
+        targets = frozenset(scopes.target_names(loop.target))  # elements, not the sequence
         for part in parts:
             if not purity.not_mutated(source, part, ctx):
+                return None
+            if function is not None and purity.mutates_possible_alias(source, part, function, ctx, targets):
                 return None
         return inner
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Sequence
 
 import libcst as cst
 
@@ -255,7 +255,12 @@ def _item_name(sequence: str, ctx: ProgramContext, taken: set[str]) -> str:
 
 
 def _sequences_unchanged(loop: cst.For, sequence_names: list[str], ctx: ProgramContext) -> bool:
-    return all(purity.not_mutated(name, loop.body, ctx) for name in sequence_names)
+    """No sequence is changed in the loop body, by name or through another variable that may
+    hold the same list (a parameter: `f(a, a)`; then iterating the list itself sees it grow)."""
+    function = ctx.enclosing_function(loop)
+    return all(purity.not_mutated(name, loop.body, ctx) and not (
+        function is not None and purity.mutates_possible_alias(name, loop.body, function, ctx))
+        for name in sequence_names)
 
 
 def _rewrite_index_loop(loop: cst.For, uses: _IndexUse, sequences: tuple[str, ...], keep_index: bool,
@@ -307,7 +312,8 @@ class RangeLenToDirectIteration(_IndexLoopRule):
     """`for i in range(len(xs))` whose body uses i only as `xs[i]` becomes `for x in xs`.
 
     Precondition (checked): the body never rebinds i, never rebinds or mutates xs
-    (nor hands it to unknown code), and i is not read after the loop.
+    (nor hands it to unknown code, nor mutates a parameter that may be the same list),
+    and i is not read after the loop.
     """
 
     name = "range_len_to_direct_iteration"
@@ -327,7 +333,8 @@ class RangeLenToEnumerate(_IndexLoopRule):
     """`for i in range(len(xs))` whose body reads `xs[i]` and also uses i otherwise
     becomes `for i, x in enumerate(xs)`.
 
-    Precondition (checked): the body never rebinds i and never rebinds or mutates xs.
+    Precondition (checked): the body never rebinds i and never rebinds or mutates xs
+    (nor a parameter that may be the same list).
     """
 
     name = "range_len_to_enumerate"
@@ -404,7 +411,7 @@ class RangeMinLenToZip(_IndexLoopRule):
     the shorter sequence exactly where the range does.
 
     Precondition (checked): the body never rebinds i and never rebinds or mutates the
-    sequences; a guard's names are never rebound in the function; without enumerate, i
+    sequences (nor a parameter that may be one of them); a guard's names are never rebound in the function; without enumerate, i
     is not read after the loop.
     """
 
@@ -607,6 +614,19 @@ def _rebuild(loop: cst.CSTNode, depth: int, statements: list[cst.CSTNode]) -> cs
     return loop.with_changes(body=cst.IndentedBlock(body=[rebuilt]))
 
 
+def _changes_only_own_objects(leaves: Sequence[cst.CSTNode], function: cst.FunctionDef, ctx: ProgramContext) -> bool:
+    """Every container a leaf grows is a local holding objects the function created, and no
+    `n += v` targets a parameter or a variable the function does not bind (it may be a shared list)."""
+    fresh = purity.fresh_locals(function, ctx)
+    bound = names.stored_names(function.body, ctx) - set(scopes.param_names(function.params))
+    for leaf in leaves:
+        if isinstance(leaf, cst.Expr) and leaf.value.func.value.value not in fresh:
+            return False
+        if isinstance(leaf, cst.AugAssign) and leaf.target.value not in bound:
+            return False
+    return True
+
+
 class SplitAccumulationLoop(Rule):
     """A loop whose innermost body does independent accumulations splits in two: the
     first statement gets its own copy of the loop, the rest keep the original, e.g.
@@ -616,7 +636,9 @@ class SplitAccumulationLoop(Rule):
     Precondition (checked): every innermost statement is `n += v`, `n = v` or
     `n.append(v)`-style growth, with pure values; no statement touches a name another one
     stores or grows, nor one the headers read, nor a loop variable; the headers are pure
-    (the copy evaluates them again); grown containers are not aliases of each other.
+    (the copy evaluates them again); grown containers are not aliases of each other:
+    each one a local holding a container the function created, and no `n += v` on a
+    parameter or global (`f(xs, a, b)` may be called with a and b one list).
     Assumes: the iterable can be iterated twice (a sequence, not an iterator).
     """
 
@@ -656,6 +678,8 @@ class SplitAccumulationLoop(Rule):
         for name in changed:
             if purity.alias_names(name, function, ctx) & changed:
                 return None
+        if not _changes_only_own_objects(chain.leaves, function, ctx):
+            return None
         return chain
 
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:

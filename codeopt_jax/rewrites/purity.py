@@ -204,6 +204,25 @@ def alias_names(name: str, function: cst.FunctionDef, ctx: ProgramContext) -> fr
     return result
 
 
+def mutates_possible_alias(name: str, region: cst.CSTNode, function: cst.FunctionDef, ctx: ProgramContext,
+                           exempt: frozenset[str] = frozenset(), after: cst.CSTNode | None = None) -> bool:
+    """Whether region (its part after the node `after`, in pre-order, when given) mutates, by a
+    method call or an item store, a variable other than name (and the exempt ones) that may hold
+    name's object: anything but a local that only holds objects the function created.
+    (`f(xs, ys)` may be called as `f(a, a)`: then `xs.clear()` empties ys too.) False when name
+    itself is such a local."""
+    key = ("fresh_locals", id(function))
+    fresh = ctx.cache.get(key)
+    if fresh is None:
+        fresh = ctx.cache[key] = frozenset(fresh_locals(function, ctx))
+    if name in fresh:
+        return False
+    start = -1 if after is None else ctx.node_id(after)
+    return any(o.kind == LOAD and o.name != name and o.name not in fresh and o.name not in exempt
+               and ctx.node_id(o.node) > start and use_of(o.node, ctx)[0] == MUTATE
+               for o in occurrences(region, ctx))
+
+
 # --- purity ------------------------------------------------------------------------------
 
 _CONSTANT_TYPES = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)

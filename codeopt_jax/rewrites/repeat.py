@@ -81,14 +81,17 @@ def names_stable(expression: cst.CSTNode, where: RepeatContext, ctx: ProgramCont
 def stable_in(name: str, region: cst.CSTNode, anchor: cst.CSTNode, ctx: ProgramContext,
               require_bound: bool = True) -> bool:
     """name is never rebound, mutated (also through aliases) or handed to unknown code in
-    region, has a value before anchor (unless require_bound is False), and, when it is a
-    global or closure variable, the region calls nothing that might change it behind its back."""
+    region, has a value before anchor (unless require_bound is False), the region mutates no
+    other variable that may hold the same object (a parameter passed twice), and, when name is
+    a global or closure variable, the region calls nothing that might change it behind its back."""
     if not purity.not_mutated(name, region, ctx):
         return False
     if require_bound and not liveness.bound_before(name, anchor, ctx):
         return False
     function = ctx.in_function_body(anchor)
     if function is None:
+        return False
+    if purity.mutates_possible_alias(name, region, function, ctx):
         return False
     local = name in scopes.param_names(function.params) or any(
         o.name == name and o.kind != scopes.LOAD and not o.nested for o in names.occurrences(function.body, ctx))

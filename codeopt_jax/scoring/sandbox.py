@@ -171,9 +171,12 @@ def os_thread_count() -> int:
 class Integrity:
     """What a job must leave as it found it; `violations()` lists what changed.
 
-    Build it after the worker's imports and `install_measurement_guards()`."""
+    Build it after the worker's imports and `install_measurement_guards()`. Modules whose names
+    start with one of `ignored` (a library's own bookkeeping, such as hypothesis's counters) are
+    left out of the module check."""
 
-    def __init__(self) -> None:
+    def __init__(self, ignored: tuple[str, ...] = ()) -> None:
+        self.ignored = ignored
         self.builtins = dict(builtins.__dict__)
         self.cwd = os.getcwd()
         self.recursion_limit = sys.getrecursionlimit()
@@ -223,6 +226,8 @@ class Integrity:
             if name not in self.module_names and getattr(module, "__spec__", None) is None:
                 found.append(f"sys.modules[{name!r}] is not an imported module")
         for name, (module, attributes) in self.modules.items():
+            if self.ignored and name.startswith(self.ignored):
+                continue
             if sys.modules.get(name) is not module:
                 found.append(f"module {name} was replaced or removed")
                 continue

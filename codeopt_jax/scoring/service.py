@@ -18,6 +18,7 @@ from codeopt_jax.corpus import Problem
 from codeopt_jax.scoring import records
 from codeopt_jax.scoring.cache import ScoreCache, cache_key
 from codeopt_jax.scoring.pool import WorkerLimits, WorkerPool
+from codeopt_jax.scoring.properties import PropertyOptions, PropertyResult
 from codeopt_jax.scoring.records import ScoreOptions, ScoreRecord
 from codeopt_jax.scoring.synthesis import SynthesisOptions, SynthesisResult
 from codeopt_jax.scoring.timing import TimingPair, TimingStats, allowed_cores, timing_cores
@@ -133,6 +134,27 @@ class ScoringService:
                 fields = {"error": f"{fields['status']}: {fields.get('detail', '')}".strip()}
             results.append(SynthesisResult.from_json(fields))
         return results
+
+    def check_properties_many(self, items: Sequence[tuple[Problem, str]],
+                              options: PropertyOptions = PropertyOptions()) -> list[PropertyResult]:
+        """One property check per (problem, candidate source), in order, on the pool's workers in
+        parallel (see `properties`): the candidate against the problem's original on inputs drawn
+        from the shapes of the calls its `check` makes. A job that dies or runs past its deadline
+        costs only itself: its result carries the error."""
+        jobs = [{"kind": "properties", "problem": problem_payload(problem), "candidate": candidate,
+                 "options": options.to_json()} for problem, candidate in items]
+        results: list[PropertyResult | None] = [None] * len(jobs)
+        runnable = []
+        for index, job in enumerate(jobs):
+            if len(job["candidate"]) > MAX_CANDIDATE_CHARS:
+                results[index] = PropertyResult(error=f"candidate longer than {MAX_CANDIDATE_CHARS} characters")
+            else:
+                runnable.append(index)
+        for index, fields in zip(runnable, self.pool.run([jobs[i] for i in runnable]) if runnable else []):
+            if "status" in fields and "error" not in fields:
+                fields = {"error": f"{fields['status']}: {fields.get('detail', '')}".strip()}
+            results[index] = PropertyResult.from_json(fields)
+        return results  # every slot is filled above
 
     def clear_cache(self) -> None:
         """Forgets every cached record (so a fresh budget starts from an empty cache)."""

@@ -13,6 +13,9 @@ Jobs (JSON):
   {"kind": "synthesize", "problem": {...}, "options": {...}}
                                                      -> {"kind": "result", "fields": SynthesisResult}
      (the problem's source holds the program and `check` but no workload; see `synthesis`)
+  {"kind": "properties", "problem": {...}, "candidate": SOURCE, "options": {...}}
+                                                     -> {"kind": "result", "fields": PropertyResult}
+     (original and candidate on inputs drawn from the shapes of the tests' calls; see `properties`)
 Timing jobs, for a worker the pool uses as one side of a timing pair (`timing.py`):
   {"kind": "timing_load", "problem": {...}, "program": SOURCE, "probe_budget": S, "warm_up": BOOL}
                                                      -> {"kind": "timing_loaded", "probe": SECONDS,
@@ -42,13 +45,14 @@ import traceback
 from collections import OrderedDict
 from typing import Any
 
-from codeopt_jax.scoring import checks, measure, protocol, records, sandbox, synthesis
+from codeopt_jax.scoring import checks, measure, properties, protocol, records, sandbox, synthesis
 from codeopt_jax.scoring.static import static_metrics
 
 _MAX_PROBLEM_STATES = 64
 _MAX_TIMING_WORKLOADS = 16
 _LOAD_BUDGET = 20.0
 _TESTS_BUDGET = 10.0
+_HYPOTHESIS_MODULES = ("hypothesis", "_hypothesis")  # their bookkeeping is not the candidate's doing
 # Op-count deadline: the counts stop at caps (ScoreOptions.opcount_cap instructions for the original,
 # at most CANDIDATE_CAP_FACTOR times more for the candidate), traced at well under this many seconds
 # per instruction (results/bench_opcount.txt); the per-pass term covers C-level work no cap bounds.
@@ -248,6 +252,51 @@ class Worker:
         finally:
             sys.stdout, sys.stderr = saved
             namespace.clear()
+
+    def check_properties(self, problem: dict[str, Any], candidate: str, options: dict[str, Any]) -> dict[str, Any]:
+        """Runs `properties.check_properties` for a candidate against the harness's original;
+        never raises (what goes wrong becomes the result's `error`)."""
+        try:
+            settings = properties.PropertyOptions(**options)
+        except TypeError as exc:
+            return {"error": f"bad property options: {exc}"}
+        self.announce("properties", settings.budget_seconds + 30.0)
+        self._load_hypothesis()
+        callbacks = list(gc.callbacks)
+        stdout = self.stdout = sandbox.CappedStream(self.output_chars)
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = stdout
+        namespace: dict[str, Any] = {}
+        try:
+            namespace, _ = harness_namespace(problem)
+            namespace[checks.TALLY_NAME] = checks.AssertTally()
+            original, check = namespace.get(problem["entry_point"]), namespace.get("check")
+            if not callable(original) or not callable(check):
+                return {"error": f"the harness defines no {problem['entry_point']}() or check()"}
+            function = _define(_compile_candidate(candidate), problem["entry_point"])
+            return properties.check_properties(check, original, function, problem["entry_point"],
+                                               settings).to_json()
+        except _Failure as failure:
+            return {"error": f"{failure.status}: {failure.detail}"}
+        except sandbox.OutputLimitExceeded:
+            return {"error": f"the calls printed more than {self.output_chars} characters"}
+        except MemoryError:
+            return {"error": "memory_limit: a call exceeded the memory limit"}
+        except BaseException as exc:
+            return {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            sys.stdout, sys.stderr = saved
+            namespace.clear()
+            gc.callbacks[:] = callbacks  # hypothesis times collections with a callback; later jobs count ops
+
+    def _load_hypothesis(self) -> None:
+        """Imports hypothesis once (its import patches `typing`), then takes a new integrity baseline
+        that leaves hypothesis's own modules out (their counters change with every run). The old
+        baseline held at the end of the previous job, so nothing a candidate did is forgiven."""
+        if "hypothesis.strategies" in sys.modules:
+            return
+        import hypothesis.strategies  # noqa: F401
+        self.integrity = sandbox.Integrity(ignored=_HYPOTHESIS_MODULES)
 
     def evaluate(self, problem: dict[str, Any], candidate: str, options: dict[str, Any]) -> records.JobOutcome:
         """Scores one candidate; never raises (whatever happens becomes the outcome's status)."""
@@ -553,11 +602,14 @@ def main(argv: list[str] | None = None) -> None:
         if kind in ("timing_load", "timing_pass", "timing_finish"):
             protocol.write_message(args.result_fd, worker.timing_job(job))
             continue
-        if kind == "synthesize":
-            fields = worker.synthesize(job["problem"], job.get("options", {}))
+        if kind in ("synthesize", "properties"):
+            if kind == "synthesize":
+                fields = worker.synthesize(job["problem"], job.get("options", {}))
+            else:
+                fields = worker.check_properties(job["problem"], job["candidate"], job.get("options", {}))
             violations = worker.integrity.violations()
             if violations:
-                fields = {"error": "synthesis altered the worker: " + "; ".join(violations)}
+                fields = {"error": f"{kind} altered the worker: " + "; ".join(violations)}
             protocol.write_message(args.result_fd, {"kind": "result", "fields": fields, "recycle": violations,
                                                     "cpu_seconds": _cpu_seconds()})
             continue
