@@ -235,7 +235,7 @@ class GroupingToSetdefault(Rule):
         return Edit(replacements)
 
 
-def _counter_reference(ctx: ProgramContext) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
+def counter_reference(ctx: ProgramContext) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
     """How to name collections.Counter here, and the import that needs adding (if any)."""
     for bound, origin in ctx.module_imports.items():
         if origin == "collections.Counter" and ctx.imported_module(bound) is not None:
@@ -278,7 +278,7 @@ class CountingLoopToCounter(Rule):
             return None
         if not chain_is_movable(chain, d, [k], ctx):
             return None
-        counter = _counter_reference(ctx)
+        counter = counter_reference(ctx)
         if counter is None:
             return None
         return chain, init, d, k, counter

@@ -10,7 +10,7 @@ from codeopt_jax import scopes
 from codeopt_jax.rewrites import build, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.repeat import insert_before, repeat_context, stable_in
+from codeopt_jax.rewrites.repeat import RepeatContext, insert_before, repeat_context, stable_in
 
 
 def _membership_target(node: cst.CSTNode) -> cst.ComparisonTarget | None:
@@ -81,12 +81,20 @@ class ListMembershipToSet(Rule):
         set_name = ctx.fresh_name(f"{name}_set")
         replacements: list = [(where.anchor, insert_before(where.anchor, build.assign(
             set_name, build.call("set", cst.Name(name)))))]
-        for candidate in ctx.nodes_of_type((cst.ComparisonTarget,)):
-            if _membership_target(candidate) is not None and isinstance(candidate.comparator, cst.Name) \
-                    and candidate.comparator.value == name and ctx.is_inside(candidate, where.region) \
-                    and ctx.enclosing_function(candidate) is ctx.enclosing_function(node):
-                replacements.append((candidate.comparator, cst.Name(set_name)))
+        for comparator in membership_comparators(name, where, node, ctx):
+            replacements.append((comparator, cst.Name(set_name)))
         return Edit(replacements)
+
+
+def membership_comparators(name: str, where: RepeatContext, node: cst.CSTNode, ctx: ProgramContext) -> list[cst.Name]:
+    """The `name` of every `in name` / `not in name` in the repeated region, in node's function."""
+    found = []
+    for candidate in ctx.nodes_of_type((cst.ComparisonTarget,)):
+        if _membership_target(candidate) is not None and isinstance(candidate.comparator, cst.Name) \
+                and candidate.comparator.value == name and ctx.is_inside(candidate, where.region) \
+                and ctx.enclosing_function(candidate) is ctx.enclosing_function(node):
+            found.append(candidate.comparator)
+    return found
 
 
 class MembershipListToSet(Rule):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
-from codeopt_jax.rewrites import (cleanup, copies, counting, hoisting, lookups, loops, memo, mutations, reductions,
-                                  strings)
+from codeopt_jax.rewrites import (cleanup, copies, counting, hoisting, indexing, lookups, loops, memo, mutations,
+                                  reductions, strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -74,6 +74,14 @@ ALL_RULES: tuple[Rule, ...] = (
     loops.SplitAccumulationLoop(),
     strings.StartswithToSlice(),
     loops.FlagToForElse(),
+    # membership and search: dict/set indexes (issue 12)
+    indexing.NestedLoopJoinToIndex(),
+    indexing.NestedLoopJoinToIndexGuarded(),
+    indexing.IndexInLoopToPositions(),
+    indexing.CountInLoopToCounter(),
+    indexing.DedupeListCompanionSet(),
+    indexing.DedupeLoopToDictFromkeys(),
+    indexing.ListMembershipToSetGuarded(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
