@@ -61,6 +61,19 @@ _STOPLIST_PROBES = [
     ([], []),
 ]
 
+_FIRST_POSITIONS = '''\
+def first_positions(rows):
+    return [rows.index(r) for r in rows]
+'''
+
+_REPEATED_ROWS = '''\
+def repeated_rows(rows):
+    return [r for r in rows if rows.count(r) > 1]
+'''
+
+# rows of lists (unhashable: the scan path), of tuples (the index path), a str, none.
+_ROW_PROBES = [([[1], [2], [1]],), ([(1,), (2,), (1,)],), ("abca",), ([],)]
+
 POSITIVE_CASES = [
     Case('nested_loop_join_to_index', 'price_total', 1, _PRICE_TOTAL, '''\
 def price_total(stock, prices):
@@ -303,6 +316,27 @@ def distinct_pairs(rows):
     return out
 ''',
          [([],), ([(1, 2, 3), (), (1, 2, 4), (2, 1)],)]),
+    Case('index_in_loop_to_positions_guarded', 'first_positions', 1, _FIRST_POSITIONS, '''\
+def first_positions(rows):
+    try:
+        rows_positions = {}
+        for position, item in enumerate(rows):
+            rows_positions.setdefault(item, position)
+    except TypeError:
+        rows_positions = None
+    return [(rows_positions[r] if rows_positions is not None and r in rows_positions else rows.index(r)) for r in rows]
+''', _ROW_PROBES),
+    Case('count_in_loop_to_counter_guarded', 'repeated_rows', 1, _REPEATED_ROWS, '''\
+from collections import Counter
+
+
+def repeated_rows(rows):
+    try:
+        rows_counts = Counter(rows)
+    except TypeError:
+        rows_counts = None
+    return [r for r in rows if (rows_counts is not None and rows_counts.get(r) or rows.count(r)) > 1]
+''', _ROW_PROBES),
     Case('list_membership_to_set_guarded', 'kept', 1, _IN_STOPLIST, '''\
 def kept(tokens, stop):
     try:
@@ -432,6 +466,22 @@ def f(xs, seq):
         out.append(part.index(x))
     return out
 '''),
+    NearMiss('index_in_loop_to_positions_guarded', 'sequence mutated in the loop', '''\
+def f(xs, seq):
+    out = []
+    for x in xs:
+        out.append(seq.index(x))
+        seq.insert(0, x)
+    return out
+'''),
+    NearMiss('count_in_loop_to_counter_guarded', 'sequence rebound in the loop', '''\
+def f(xs, seq):
+    out = []
+    for x in xs:
+        out.append(seq.count(x))
+        seq = seq + [x]
+    return out
+'''),
     NearMiss('count_in_loop_to_counter', 'call outside any loop', '''\
 def f(x, seq):
     return seq.count(x)
@@ -554,3 +604,13 @@ def test_guarded_membership_keeps_lists_and_strings_where_a_set_would_differ() -
 def test_rule_does_not_fire_again_on_its_own_output(case: Case) -> None:
     """An index already built (a lookup's miss path included) offers no second site."""
     assert rule_by_name(case.rule).sites(parse_program(case.after)) == []
+
+
+@pytest.mark.parametrize("rule,source,entry", [("index_in_loop_to_positions", _FIRST_POSITIONS, "first_positions"),
+                                               ("count_in_loop_to_counter", _REPEATED_ROWS, "repeated_rows")])
+def test_guarded_scan_keeps_the_scan_for_unhashable_elements(rule: str, source: str, entry: str) -> None:
+    plain, guarded = _rewritten(source, rule), _rewritten(source, rule + "_guarded")
+    rows = ([[1], [2], [1]],)
+    assert _outcome(source, entry, rows)[0] == "returned"
+    assert _outcome(plain, entry, rows) == ("raised", "TypeError")
+    assert _outcome(guarded, entry, rows) == _outcome(source, entry, rows)

@@ -10,7 +10,7 @@ the rules do not judge that (it depends on the data), the agent learns it.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -97,6 +97,13 @@ def _holds_iterator(name: str, function: cst.FunctionDef, ctx: ProgramContext) -
         if isinstance(assign, cst.Assign) and purity.is_one_shot_iterator(assign.value, ctx):
             return True
     return False
+
+
+def _try_or_none(statements: Sequence[cst.BaseStatement], name: str) -> cst.Try:
+    """`try: <statements> except TypeError: name = None`."""
+    handler = cst.ExceptHandler(body=cst.IndentedBlock(body=[build.assign(name, cst.Name("None"))]),
+                                type=cst.Name("TypeError"))
+    return cst.Try(body=cst.IndentedBlock(body=list(statements)), handlers=[handler])
 
 
 def _conjuncts(test: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -330,8 +337,11 @@ class ScanSite:
     calls: tuple[cst.Call, ...]  # every such call of the loop (all switch to the index)
 
 
-_LOOKUP_FALLBACK = m.IfExp(test=m.Comparison(comparisons=[m.ComparisonTarget(operator=m.In())])) | \
-    m.BooleanOperation(operator=m.Or(), left=m.Call(func=m.Attribute(attr=m.Name("get"))))
+_IN_TEST = m.Comparison(comparisons=[m.ComparisonTarget(operator=m.In())])
+_GET_CALL = m.Call(func=m.Attribute(attr=m.Name("get")))
+# `(index[x] if [index is not None and] x in index else <call>)`, `([counts is not None and] counts.get(x) or <call>)`
+_LOOKUP_FALLBACK = m.IfExp(test=_IN_TEST | m.BooleanOperation(operator=m.And(), right=_IN_TEST)) | \
+    m.BooleanOperation(operator=m.Or(), left=_GET_CALL | m.BooleanOperation(operator=m.And(), right=_GET_CALL))
 
 
 def _scan_call(node: cst.CSTNode, method: str, ctx: ProgramContext) -> str | None:
@@ -440,6 +450,8 @@ class IndexInLoopToPositions(Rule):
             return None
         return _scan_site(node, "index", ctx)
 
+    guarded: ClassVar[bool] = False
+
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
         site: ScanSite = found
         positions = ctx.fresh_name(f"{site.sequence}_positions")
@@ -450,13 +462,35 @@ class IndexInLoopToPositions(Rule):
                                  "    {positions}.setdefault({item}, {position})\n",
                                  position=cst.Name(position), item=cst.Name(item),
                                  sequence=build.as_argument(site.source), positions=cst.Name(positions))]
+        template = "({positions}[{value}] if {value} in {positions} else {call})"
+        if self.guarded:
+            setup = [_try_or_none(setup, positions)]
+            template = "({positions}[{value}] if {positions} is not None and {value} in {positions} else {call})"
         replacements: list = [(site.where.anchor, _insert_before(site.where.anchor, setup))]
         for call in site.calls:
-            value = build.as_argument(call.args[0].value)
-            lookup = build.expr("({positions}[{value}] if {value} in {positions} else {call})",
-                                positions=cst.Name(positions), value=value, call=call)
+            lookup = build.expr(template, positions=cst.Name(positions), value=build.as_argument(call.args[0].value),
+                                call=call)
             replacements.append((call, lookup))
         return Edit(replacements)
+
+
+class IndexInLoopToPositionsGuarded(IndexInLoopToPositions):
+    """The guarded form of index_in_loop_to_positions: the positions dict is built in
+    `try: ... except TypeError: positions = None`, and each call becomes
+    `(positions[x] if positions is not None and x in positions else seq.index(x))`, so
+    unhashable elements (a list of lists) keep the plain seq.index scan.
+
+    Precondition (checked): as for index_in_loop_to_positions.
+    Assumes: a looked-up value is hashable whenever seq's elements all are (else the
+    lookup raises TypeError where seq.index answers).
+    Pays like the unguarded form plus a None test per call; when the build fails it only
+    adds the failed attempt to the original scans.
+    """
+
+    name = "index_in_loop_to_positions_guarded"
+    description = ("for ...: seq.index(x)  ->  try: positions = {item: first index} except TypeError: None; "
+                   "positions[x] or seq.index(x)")
+    guarded = True
 
 
 class CountInLoopToCounter(Rule):
@@ -487,17 +521,42 @@ class CountInLoopToCounter(Rule):
             return None
         return site
 
+    guarded: ClassVar[bool] = False
+
     def build(self, node: cst.CSTNode, found: Any, ctx: ProgramContext) -> Edit:
         site: ScanSite = found
         counter, imports = counter_reference(ctx)
         counts = ctx.fresh_name(f"{site.sequence}_counts")
-        setup = build.assign(counts, build.call(counter, site.source))
-        replacements: list = [(site.where.anchor, _insert_before(site.where.anchor, [setup]))]
+        setup: list[cst.BaseStatement] = [build.assign(counts, build.call(counter, site.source))]
+        template = "({counts}.get({value}) or {call})"
+        if self.guarded:
+            setup = [_try_or_none(setup, counts)]
+            template = "({counts} is not None and {counts}.get({value}) or {call})"
+        replacements: list = [(site.where.anchor, _insert_before(site.where.anchor, setup))]
         for call in site.calls:
-            lookup = build.expr("({counts}.get({value}) or {call})", counts=cst.Name(counts),
-                                value=build.as_argument(call.args[0].value), call=call)
+            lookup = build.expr(template, counts=cst.Name(counts), value=build.as_argument(call.args[0].value),
+                                call=call)
             replacements.append((call, lookup))
         return Edit(replacements, imports=imports)
+
+
+class CountInLoopToCounterGuarded(CountInLoopToCounter):
+    """The guarded form of count_in_loop_to_counter: `try: counts = Counter(seq) except
+    TypeError: counts = None`, and each call becomes
+    `(counts is not None and counts.get(x) or seq.count(x))`, so unhashable elements (a
+    list of lists) keep the plain seq.count scan.
+
+    Precondition (checked): as for count_in_loop_to_counter.
+    Assumes: a counted value is hashable whenever seq's elements all are (else the lookup
+    raises TypeError where seq.count answers).
+    Pays like the unguarded form plus a None test per call; when the build fails it only
+    adds the failed attempt to the original scans.
+    """
+
+    name = "count_in_loop_to_counter_guarded"
+    description = ("for ...: seq.count(x)  ->  try: counts = Counter(seq) except TypeError: None; "
+                   "(counts is not None and counts.get(x) or seq.count(x))")
+    guarded = True
 
 
 # --- 3. order-preserving dedupe ------------------------------------------------------------------------------------

@@ -82,6 +82,8 @@ ALL_RULES: tuple[Rule, ...] = (
     indexing.DedupeListCompanionSet(),
     indexing.DedupeLoopToDictFromkeys(),
     indexing.ListMembershipToSetGuarded(),
+    indexing.IndexInLoopToPositionsGuarded(),
+    indexing.CountInLoopToCounterGuarded(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
