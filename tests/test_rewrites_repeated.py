@@ -109,74 +109,6 @@ def has_negative(xs):
     return seen, label
 ''',
          [([],), ([1, -2, -3],), ([4],)]),
-    Case('index_lookup_to_position_map', 'competition_ranks', 1, '''\
-def competition_ranks(scores):
-    ordered = sorted(scores, reverse=True)
-    ranks = []
-    for score in scores:
-        ranks.append(ordered.index(score) + 1)
-    return ranks
-''',
-         '''\
-def competition_ranks(scores):
-    ordered = sorted(scores, reverse=True)
-    ranks = []
-    ordered_positions = {value: position for position, value in reversed(list(enumerate(ordered)))}
-    for score in scores:
-        ranks.append(ordered_positions[score] + 1)
-    return ranks
-''',
-         [([],), ([7],), ([2, 9, 9, 9, 1],), ([1.0, 1, True],)]),
-    Case('count_in_loop_to_counter', 'repeated_items', 1, '''\
-def repeated_items(items):
-    return [x for x in items if items.count(x) > 1]
-''',
-         '''\
-from collections import Counter
-
-
-def repeated_items(items):
-    items_counts = Counter(items)
-    return [x for x in items if items_counts[x] > 1]
-''',
-         [([],), ([1, 2, 1, 3],), ('abca',), ([1, 1.0, True, 2],), ((4, 4),)]),
-    Case('count_in_loop_to_counter', 'first_unique_char', 1, '''\
-from collections import Counter
-
-
-def first_unique_char(text):
-    for ch in text:
-        if text.count(ch) == 1:
-            return ch
-    return None
-''',
-         '''\
-from collections import Counter
-
-
-def first_unique_char(text):
-    text_counts = Counter(text)
-    for ch in text:
-        if text_counts[ch] == 1:
-            return ch
-    return None
-''',
-         [('',), ('aabc',), ('aabb',)]),
-    Case('count_in_loop_to_counter', 'odd_occurrences', 1, '''\
-def odd_occurrences(values, queries):
-    pool = list(values)
-    return [q for q in queries if pool.count(q) % 2 == 1]
-''',
-         '''\
-from collections import Counter
-
-
-def odd_occurrences(values, queries):
-    pool = list(values)
-    pool_counts = Counter(pool)
-    return [q for q in queries if pool_counts[q] % 2 == 1]
-''',
-         [([], []), ('abab', ['a', 'ab', 'c']), ([3, 3, 3], [3, 4])]),
     Case('last_match_scan_from_end', 'last_position', 1, '''\
 def last_position(xs, k):
     pos = -1
@@ -195,24 +127,6 @@ def last_position(xs, k):
     return pos
 ''',
          [([], 1), ([1, 2, 1, 3], 1), ([2], 1), ('abca', 'a')]),
-    Case('index_lookup_to_position_map', 'ranks_here_and_there', 1, '''\
-def ranks_here_and_there(xs, groups):
-    order = sorted(xs)
-    out = []
-    for x in xs:
-        out.append((order.index(x), [order.index(x) for order in groups]))
-    return out
-''',
-         '''\
-def ranks_here_and_there(xs, groups):
-    order = sorted(xs)
-    out = []
-    order_positions = {value: position for position, value in reversed(list(enumerate(order)))}
-    for x in xs:
-        out.append((order_positions[x], [order.index(x) for order in groups]))
-    return out
-''',
-         [([], []), ([3, 1, 2], [[1, 2, 3], [3, 2, 1]])]),
     Case('last_match_scan_from_end', 'last_long_word', 1, '''\
 def last_long_word(text):
     words = text.split()
@@ -325,31 +239,6 @@ def f(xs):
         found = not found
     return found
 '''),
-    NearMiss('count_in_loop_to_counter', 'str.count of a substring', '''\
-def f(text, words):
-    return [text.count(w) for w in words]
-'''),
-    NearMiss('count_in_loop_to_counter', 'loop variable rebound before the count', '''\
-def f(text):
-    out = []
-    for ch in text:
-        ch = ch + "a"
-        out.append(text.count(ch))
-    return out
-'''),
-    NearMiss('count_in_loop_to_counter', 'collection changes in the loop', '''\
-def f(xs):
-    pool = list(xs)
-    out = []
-    for x in xs:
-        out.append(pool.count(x))
-        pool.append(x)
-    return out
-'''),
-    NearMiss('count_in_loop_to_counter', 'Counter names something else', '''\
-def f(xs, Counter):
-    return [x for x in xs if xs.count(x) == Counter]
-'''),
     NearMiss('last_match_scan_from_end', 'running maximum reads what it assigns', '''\
 def f(xs):
     best = xs[0]
@@ -381,35 +270,6 @@ def f(n, log):
         if i % 2:
             last = log.append(i)
     return last
-'''),
-    NearMiss('index_lookup_to_position_map', 'str.index finds substrings', '''\
-def f(text, words):
-    text = text.lower()
-    return [text.index(w) for w in words]
-'''),
-    NearMiss('index_lookup_to_position_map', 'not known to be a list', '''\
-def f(ys, xs):
-    return [ys.index(x) for x in xs]
-'''),
-    NearMiss('index_lookup_to_position_map', 'list changes in the loop', '''\
-def f(xs):
-    order = list(xs)
-    out = []
-    for x in xs:
-        out.append(order.index(x))
-        order.remove(x)
-    return out
-'''),
-    NearMiss('index_lookup_to_position_map', 'a missing value is caught as ValueError', '''\
-def f(xs, ys):
-    order = sorted(ys)
-    out = []
-    for x in xs:
-        try:
-            out.append(order.index(x))
-        except ValueError:
-            out.append(-1)
-    return out
 '''),
 ]
 

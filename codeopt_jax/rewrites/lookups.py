@@ -49,7 +49,7 @@ def _holds_only_sets(name: str, node: cst.CSTNode, ctx: ProgramContext) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
-class _MembershipInLoop:
+class MembershipInLoop:
     name: str  # the list tested with `in`
     where: RepeatContext  # the loop it is tested in, and the statement a set goes before
 
@@ -70,7 +70,7 @@ class ListMembershipToSet(Rule):
     families = ("list_membership", "nested_lookup")
     anchor_types = (cst.ComparisonTarget,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _MembershipInLoop | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> MembershipInLoop | None:
         target = _membership_target(node)
         if target is None or not isinstance(target.comparator, cst.Name) or not ctx.builtin_usable("set"):
             return None
@@ -81,19 +81,27 @@ class ListMembershipToSet(Rule):
             return None
         if not stable_in(name, where.region, where.anchor, ctx):
             return None
-        return _MembershipInLoop(name, where)
+        return MembershipInLoop(name, where)
 
-    def build(self, node: cst.CSTNode, found: _MembershipInLoop, ctx: ProgramContext) -> Edit:
+    def build(self, node: cst.CSTNode, found: MembershipInLoop, ctx: ProgramContext) -> Edit:
         name, where = found.name, found.where
         set_name = ctx.fresh_name(f"{name}_set")
         replacements: list = [(where.anchor, insert_before(where.anchor, build.assign(
             set_name, build.call("set", cst.Name(name)))))]
-        for candidate in ctx.nodes_of_type((cst.ComparisonTarget,)):
-            if _membership_target(candidate) is not None and isinstance(candidate.comparator, cst.Name) \
-                    and candidate.comparator.value == name and ctx.is_inside(candidate, where.region) \
-                    and ctx.enclosing_function(candidate) is ctx.enclosing_function(node):
-                replacements.append((candidate.comparator, cst.Name(set_name)))
+        for comparator in membership_comparators(name, where, node, ctx):
+            replacements.append((comparator, cst.Name(set_name)))
         return Edit(replacements)
+
+
+def membership_comparators(name: str, where: RepeatContext, node: cst.CSTNode, ctx: ProgramContext) -> list[cst.Name]:
+    """The `name` of every `in name` / `not in name` in the repeated region, in node's function."""
+    found = []
+    for candidate in ctx.nodes_of_type((cst.ComparisonTarget,)):
+        if _membership_target(candidate) is not None and isinstance(candidate.comparator, cst.Name) \
+                and candidate.comparator.value == name and ctx.is_inside(candidate, where.region) \
+                and ctx.enclosing_function(candidate) is ctx.enclosing_function(node):
+            found.append(candidate.comparator)
+    return found
 
 
 class MembershipListToSet(Rule):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
-from codeopt_jax.rewrites import (arithmetic, charmaps, cleanup, copies, counting, hoisting, lookups, loops, memo,
-                                  mutations, recursion, reductions, repeated, sequences, strings)
+from codeopt_jax.rewrites import (arithmetic, charmaps, cleanup, copies, counting, hoisting, indexing, lookups, loops,
+                                  memo, mutations, recursion, reductions, repeated, sequences, strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -81,8 +81,6 @@ ALL_RULES: tuple[Rule, ...] = (
     # repeated work and arithmetic (issue 12)
     repeated.HoistReductionOfWalkedCollection(),
     repeated.FlagLoopAddBreak(),
-    repeated.IndexLookupToPositionMap(),
-    repeated.CountInLoopToCounter(),
     repeated.LastMatchScanFromEnd(),
     arithmetic.RangeAccumulationClosedForm(),
     arithmetic.DivisorLoopToIsqrtBound(),
@@ -104,6 +102,16 @@ ALL_RULES: tuple[Rule, ...] = (
     sequences.AppendLoopToExtend(),
     sequences.ClampToConditional(),
     sequences.TakeUntilLoopToIndexGuarded(),
+    # membership and search: dict/set indexes (issue 12)
+    indexing.NestedLoopJoinToIndex(),
+    indexing.NestedLoopJoinToIndexGuarded(),
+    indexing.IndexInLoopToPositions(),
+    indexing.CountInLoopToCounter(),
+    indexing.DedupeListCompanionSet(),
+    indexing.DedupeLoopToDictFromkeys(),
+    indexing.ListMembershipToSetGuarded(),
+    indexing.IndexInLoopToPositionsGuarded(),
+    indexing.CountInLoopToCounterGuarded(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
