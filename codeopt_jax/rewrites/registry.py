@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
-from codeopt_jax.rewrites import (arithmetic, charmaps, cleanup, copies, counting, hoisting, lookups, loops, memo,
-                                  mutations, recursion, reductions, repeated, sequences, strings)
+from codeopt_jax.rewrites import (arithmetic, charmaps, choices, cleanup, copies, counting, hoisting, lookups, loops,
+                                  memo, mutations, recursion, reductions, repeated, sequences, strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -104,6 +104,13 @@ ALL_RULES: tuple[Rule, ...] = (
     sequences.AppendLoopToExtend(),
     sequences.ClampToConditional(),
     sequences.TakeUntilLoopToIndexGuarded(),
+    # data-dependent choices (issue 12)
+    choices.ListCompToMap(),
+    choices.MapToListComp(),
+    choices.CountLoopToCountMethod(),
+    choices.CountLoopToCountMethodGuarded(),
+    choices.MembershipTestToSetOnce(),
+    choices.InTestToTryExcept(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
