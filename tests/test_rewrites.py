@@ -29,12 +29,14 @@ from tests import test_rewrites_arithmetic
 from tests import test_rewrites_charmaps
 from tests import test_rewrites_sequences
 from tests import test_rewrites_indexing
+from tests import test_rewrites_choices
 
 # The snippets and near misses live with their rule family (tests/test_rewrites_<family>.py).
 FAMILY_TESTS = (test_rewrites_loops, test_rewrites_reductions, test_rewrites_strings, test_rewrites_lookups,
                 test_rewrites_counting, test_rewrites_hoisting, test_rewrites_memo, test_rewrites_cleanup,
                 test_rewrites_copies, test_rewrites_mutations, test_rewrites_recursion, test_rewrites_repeated,
-                test_rewrites_arithmetic, test_rewrites_charmaps, test_rewrites_sequences, test_rewrites_indexing)
+                test_rewrites_arithmetic, test_rewrites_charmaps, test_rewrites_sequences, test_rewrites_indexing,
+                test_rewrites_choices)
 POSITIVE_CASES = [case for module in FAMILY_TESTS for case in module.POSITIVE_CASES]
 NEAR_MISSES = [case for module in FAMILY_TESTS for case in module.NEAR_MISSES]
 
@@ -58,6 +60,20 @@ RULE_ORDER = [
     "drop_copy_of_read_only_local", "mutation_drop_statement", "mutation_flip_comparison",
     "mutation_range_off_by_one", "mutation_swap_add_subtract", "separator_concat_loop_to_join",
     "split_accumulation_loop", "startswith_to_slice", "flag_to_for_else",
+    # issue 12: recursion, repeated work and arithmetic, strings and sequences, indexes, data-dependent choices
+    "memoize_per_call", "memoize_per_call_guarded", "recursion_to_table", "hoist_reduction_of_walked_collection",
+    "flag_loop_add_break", "last_match_scan_from_end", "range_accumulation_closed_form",
+    "divisor_loop_to_isqrt_bound", "char_loop_to_translate", "char_loop_to_translate_guarded",
+    "char_join_to_translate", "char_join_to_translate_guarded", "replace_chain_to_translate",
+    "replace_chain_to_translate_guarded", "list_queue_to_deque", "sorted_prefix_to_heap",
+    "sorted_prefix_to_heap_guarded", "sorted_count_to_bisect", "sorted_membership_to_bisect",
+    "sorted_scan_to_bisect", "slice_iteration_to_islice", "sliced_startswith_to_offset", "append_loop_to_extend",
+    "clamp_to_conditional", "take_until_loop_to_index_guarded", "nested_loop_join_to_index",
+    "nested_loop_join_to_index_guarded", "index_in_loop_to_positions", "count_in_loop_to_counter",
+    "dedupe_list_companion_set", "dedupe_loop_to_dict_fromkeys", "list_membership_to_set_guarded",
+    "index_in_loop_to_positions_guarded", "count_in_loop_to_counter_guarded", "listcomp_to_map", "map_to_listcomp",
+    "count_loop_to_count_method", "count_loop_to_count_method_guarded", "membership_test_to_set_once",
+    "in_test_to_try_except",
 ]
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
-from codeopt_jax.rewrites import (arithmetic, charmaps, cleanup, copies, counting, hoisting, indexing, lookups, loops,
-                                  memo, mutations, recursion, reductions, repeated, sequences, strings)
+from codeopt_jax.rewrites import (arithmetic, charmaps, choices, cleanup, copies, counting, hoisting, indexing, lookups,
+                                  loops, memo, mutations, recursion, reductions, repeated, sequences, strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -112,6 +112,13 @@ ALL_RULES: tuple[Rule, ...] = (
     indexing.ListMembershipToSetGuarded(),
     indexing.IndexInLoopToPositionsGuarded(),
     indexing.CountInLoopToCounterGuarded(),
+    # data-dependent choices (issue 12)
+    choices.ListCompToMap(),
+    choices.MapToListComp(),
+    choices.CountLoopToCountMethod(),
+    choices.CountLoopToCountMethodGuarded(),
+    choices.MembershipTestToSetOnce(),
+    choices.InTestToTryExcept(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
