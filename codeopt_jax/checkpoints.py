@@ -49,7 +49,21 @@ def _differences(saved: Any, current: Any, prefix: str = "") -> list[str]:
         return found
     if isinstance(saved, (list, tuple)) and isinstance(current, (list, tuple)):
         saved, current = list(saved), list(current)
+        if saved != current:
+            return [f"{prefix}: {_list_difference(saved, current)}"]
     return [] if saved == current else [f"{prefix}: checkpoint {saved!r} != current {current!r}"]
+
+
+def _list_difference(saved: list, current: list) -> str:
+    """Where two lists part: lengths, then the appended items or the first differing entry."""
+    common = next((i for i, (a, b) in enumerate(zip(saved, current)) if a != b), min(len(saved), len(current)))
+    sizes = f"checkpoint has {len(saved)} entries, current {len(current)}"
+    if common == min(len(saved), len(current)):
+        longer, side = (current, "current") if len(current) > len(saved) else (saved, "checkpoint")
+        extra = longer[common:]
+        more = f" and {len(extra) - 3} more" if len(extra) > 3 else ""
+        return f"{sizes}; the {side} list goes on with {extra[:3]!r}{more}"
+    return f"{sizes}; entry {common} differs: checkpoint {saved[common]!r} != current {current[common]!r}"
 
 
 class Checkpointer:

@@ -43,7 +43,7 @@ _SAVE_WORKLOAD = flags.DEFINE_string("save_workload", None, "Write the synthesiz
 _WORKLOAD_MS = flags.DEFINE_float("workload_ms", 5.0, "Synthesis: grow the tests' calls until one pass of the "
                                   "original takes this many milliseconds.")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Training run folder of the agent (default: the shipped one, "
-                                "results/default_run).")
+                                "results/default_run; `none`: search only).")
 _BUDGET = flags.DEFINE_integer("budget", 64, "Scorings (candidate runs) for the agent and the search together.")
 _REWARD = flags.DEFINE_enum("reward", "opcount", ["opcount", "timing"],
                             "What counts as faster while searching: executed instructions or wall-clock time.")
@@ -96,6 +96,21 @@ def _synthesize(user, service):
     return built.user
 
 
+def _load_agent_or_search_only(load_agent, default_agent: str, load_error: type):
+    """The agent of --workdir (None for `none`: search only). The shipped agent, when it was trained
+    with an older rule list, is skipped with a warning (the search still uses every rule)."""
+    if _WORKDIR.value == "none":
+        return None
+    if _WORKDIR.value:
+        return load_agent(_WORKDIR.value)
+    try:
+        return load_agent(default_agent)
+    except load_error as exc:
+        print(f"warning: the shipped agent cannot act with the current rules, optimizing with search only "
+              f"(retrain with the README's quick start and pass --workdir): {exc}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str]) -> int:
     if len(argv) > 1:
         return _fail(f"unexpected arguments: {' '.join(argv[1:])}")
@@ -133,7 +148,7 @@ def main(argv: list[str]) -> int:
                 user = _synthesize(user, service)
             problem = user.problem
             score_original(problem, service, reward_preset(config.reward))  # fails fast, before the agent loads
-            agent = load_agent(_WORKDIR.value or DEFAULT_AGENT)
+            agent = _load_agent_or_search_only(load_agent, DEFAULT_AGENT, AgentLoadError)
             result = optimize(problem, agent, service, config,
                               log=lambda line: print(line, file=sys.stderr, flush=True))
         if _OUT.value:

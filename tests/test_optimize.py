@@ -321,3 +321,15 @@ def test_launcher_synthesizes_and_saves_a_workload_from_pytest_tests(tmp_path, t
     assert _passes(json.loads(record_path.read_text())["optimized_source"], MBPP_TESTS)
     again = _launch([*args, "--workload", str(saved)], env=subprocess_env(tmp_path_factory.getbasetemp()))
     assert again.returncode == 0 and "synthesizing" not in again.stderr, again.stderr  # the saved file is reusable
+
+
+def test_launcher_without_an_agent_searches_only(tmp_path, tmp_path_factory):
+    source_path, tests_path = _files(tmp_path, PYTEST_TESTS)
+    record_path = tmp_path / "record.json"
+    result = _launch(["--source", source_path, "--function", "describe_amounts", "--tests", tests_path,
+                      "--workdir", "none", "--budget", "8", "--timing_rounds", "3", "--json", str(record_path)],
+                     env=subprocess_env(tmp_path_factory.getbasetemp()))
+    assert result.returncode == 0, result.stderr
+    record = json.loads(record_path.read_text())
+    assert record["agent"] is None
+    assert _passes(record["optimized_source"], MBPP_TESTS)

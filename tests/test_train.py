@@ -138,6 +138,15 @@ def test_sigterm_saves_and_returns(small_corpus, tmp_path):
     assert (tmp_path / "run" / "checkpoints" / str(result.iterations_done)).exists()
 
 
+def test_a_longer_rule_list_is_named_by_what_it_adds():
+    from codeopt_jax.checkpoints import _differences
+    saved = {"rules": ["a", "b"], "d_model": 32}
+    (appended,) = _differences(saved, {"rules": ["a", "b", "c", "d", "e", "f"], "d_model": 32})
+    assert appended == "rules: checkpoint has 2 entries, current 6; the current list goes on with ['c', 'd', 'e'] and 1 more"
+    (changed,) = _differences(saved, {"rules": ["a", "x"], "d_model": 32})
+    assert changed == "rules: checkpoint has 2 entries, current 2; entry 1 differs: checkpoint 'b' != current 'x'"
+
+
 def test_incompatible_checkpoint_is_a_clear_error(trained_run):
     from codeopt_jax.checkpoints import CheckpointMismatchError
     config, workdir, _ = trained_run
