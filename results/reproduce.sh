@@ -2,8 +2,9 @@
 # Regenerates every figure in results/ (run from the repository root; not timed end to end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The shipped figures were made with episodes of 4 rewrites (the default is now 12): every training run
-# below pins --max_steps 4 and every search --max_depth 4, so this script remakes what is shipped.
+# The shipped agent and its figures were made with episodes of 4 rewrites and the first 50 rules (the
+# default is now 12 rewrites, 90 rules): every training run below pins --max_steps 4 and the opcount
+# search --max_depth 4; the timing searches and reachable counts use the current rules and depth 12.
 
 # The shipped default agent (also README quick start's main command, with its own workdir).
 python -m launch.train --workdir results/default_run --max_steps 4
@@ -22,8 +23,13 @@ done
 # Search baselines on the held-out split, both rewards.
 python -m launch.search --method all --split heldout --max_depth 4 --budget 64 --reward opcount \
   --out results/search_heldout_opcount.json --table results/search_heldout_opcount.md
-python -m launch.search --method all --split heldout --max_depth 4 --budget 32 --reward timing \
+python -m launch.search --method all --split heldout --max_depth 12 --budget 64 --reward timing \
   --out results/search_heldout_timing.json --table results/search_heldout_timing.md
+python -m launch.search --method all --benchmark mbpp --split validation --max_depth 12 --budget 64 --reward timing \
+  --out results/search_mbpp_validation_timing.json --table results/search_mbpp_validation_timing.md
+python -m launch.check_corpus --splits heldout --json > results/references_heldout.json
+python -m launch.reachable --split heldout --depths 4,12 --cap 20000 --out_dir results
+python -m launch.reachable --benchmark mbpp --split validation --depths 4,12 --cap 20000 --out_dir results
 
 # Scoring-service benchmark and the reward-hack table.
 python -m launch.bench_scoring > results/bench_scoring.txt
