@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import contextlib
 import copy
 import dataclasses
 import gc
@@ -43,7 +44,7 @@ import sys
 import time
 import traceback
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from codeopt_jax.scoring import checks, measure, properties, protocol, records, sandbox, synthesis
 from codeopt_jax.scoring.static import static_metrics
@@ -57,6 +58,10 @@ _HYPOTHESIS_MODULES = ("hypothesis", "_hypothesis")  # their bookkeeping is not 
 # at most CANDIDATE_CAP_FACTOR times more for the candidate), traced at well under this many seconds
 # per instruction (results/bench_opcount.txt); the per-pass term covers C-level work no cap bounds.
 _TRACED_SECONDS_PER_OP = 1e-6
+
+
+class _HarnessError(Exception):
+    """The problem's harness lacks the function or `check` a job needs."""
 
 
 class _Failure(Exception):
@@ -234,6 +239,20 @@ class Worker:
         except TypeError as exc:
             return {"error": f"bad synthesis options: {exc}"}
         self.announce("synthesize", settings.budget_seconds + 30.0)
+        try:
+            with self._harness_with_output_captured(problem) as (original, check):
+                return synthesis.synthesize(check, original, settings).to_json()
+        except _HarnessError as exc:
+            return {"error": str(exc)}
+        except sandbox.OutputLimitExceeded:
+            return {"error": f"the tests printed more than {self.output_chars} characters"}
+        except BaseException as exc:
+            return {"error": f"{type(exc).__name__}: {exc}"}
+
+    @contextlib.contextmanager
+    def _harness_with_output_captured(self, problem: dict[str, Any]) -> Iterator[tuple[Callable, Callable]]:
+        """The harness's original function and `check`, with the job's output captured (capped);
+        stdout is restored and the harness namespace dropped afterwards."""
         stdout = self.stdout = sandbox.CappedStream(self.output_chars)
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = stdout
@@ -243,12 +262,8 @@ class Worker:
             namespace[checks.TALLY_NAME] = checks.AssertTally()
             original, check = namespace.get(problem["entry_point"]), namespace.get("check")
             if not callable(original) or not callable(check):
-                return {"error": f"the harness defines no {problem['entry_point']}() or check()"}
-            return synthesis.synthesize(check, original, settings).to_json()
-        except sandbox.OutputLimitExceeded:
-            return {"error": f"the tests printed more than {self.output_chars} characters"}
-        except BaseException as exc:
-            return {"error": f"{type(exc).__name__}: {exc}"}
+                raise _HarnessError(f"the harness defines no {problem['entry_point']}() or check()")
+            yield original, check
         finally:
             sys.stdout, sys.stderr = saved
             namespace.clear()
@@ -263,19 +278,13 @@ class Worker:
         self.announce("properties", settings.budget_seconds + 30.0)
         self._load_hypothesis()
         callbacks = list(gc.callbacks)
-        stdout = self.stdout = sandbox.CappedStream(self.output_chars)
-        saved = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = stdout
-        namespace: dict[str, Any] = {}
         try:
-            namespace, _ = harness_namespace(problem)
-            namespace[checks.TALLY_NAME] = checks.AssertTally()
-            original, check = namespace.get(problem["entry_point"]), namespace.get("check")
-            if not callable(original) or not callable(check):
-                return {"error": f"the harness defines no {problem['entry_point']}() or check()"}
-            function = _define(_compile_candidate(candidate), problem["entry_point"])
-            return properties.check_properties(check, original, function, problem["entry_point"],
-                                               settings).to_json()
+            with self._harness_with_output_captured(problem) as (original, check):
+                function = _define(_compile_candidate(candidate), problem["entry_point"])
+                return properties.check_properties(check, original, function, problem["entry_point"],
+                                                   settings).to_json()
+        except _HarnessError as exc:
+            return {"error": str(exc)}
         except _Failure as failure:
             return {"error": f"{failure.status}: {failure.detail}"}
         except sandbox.OutputLimitExceeded:
@@ -285,8 +294,6 @@ class Worker:
         except BaseException as exc:
             return {"error": f"{type(exc).__name__}: {exc}"}
         finally:
-            sys.stdout, sys.stderr = saved
-            namespace.clear()
             gc.callbacks[:] = callbacks  # hypothesis times collections with a callback; later jobs count ops
 
     def _load_hypothesis(self) -> None:
