@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
     split_rows = "\n".join(f"| {key.split('/')[1].replace('_seconds', '')} | {value:.2f} |"
                            for key, value in means.items())
     measurement = report.measurement_section(
-        results / "previous" / "search_heldout_timing.json", results / "search_heldout_timing.json",
+        results / "previous" / "search_heldout_timing.json", results / "previous" / "search_heldout_timing_50_rules.json",
         results / "previous" / "bench_scoring_before.txt", results / "bench_scoring.txt")
     sections = [
         "# codeopt-jax: results report",
@@ -135,8 +135,18 @@ def main(argv: list[str]) -> int:
         "`python -m launch.search --method all --split heldout --budget 64 --reward opcount "
         "--out results/search_heldout_opcount.json --table results/search_heldout_opcount.md`\n\n"
         + _include(results / "search_heldout_opcount.md", "search table")
-        + "\n\nThe same with the timing reward (32 scorings per problem):\n\n"
-        + _include(results / "search_heldout_timing.md", "timing search table"),
+        + "\n\n## Searching the 90-rule action space (timing reward, 64 scorings, up to 12 rewrites)\n\n"
+        "Held-out (the references, timed against their originals by the same scorer: "
+        "`python -m launch.check_corpus --splits heldout --json > results/references_heldout.json`):\n\n"
+        + _include(results / "search_heldout_timing.md", "timing search table")
+        + "\n\nMBPP validation (workloads synthesized from each task's tests):\n\n"
+        + _include(results / "search_mbpp_validation_timing.md", "MBPP validation search table")
+        + "\n\nThe spaces these searches explore (distinct programs, nothing scored):\n\n"
+        + _include(results / "reachable_heldout.md", "held-out reachable space", None, "## Per problem")
+        + "\n\n" + _include(results / "reachable_mbpp_validation.md", "MBPP reachable space", None, "## Per problem")
+        + "\n\nPer rule, how often one rewrite of an original helps or hurts "
+        "(`python -m launch.rule_effects --split train --out results/rule_effects.md`):\n\n"
+        + _include(results / "rule_effects.md", "rule effects table"),
         "## Brevity-weight sweep\n\nCommands: " + "; ".join(f"`{r.command}`" for r in brevity.values())
         + "\n\n" + report.brevity_section({float(w): r for w, r in brevity.items()}, problems)
         + "\n\nThe held-out return includes each run's own brevity term, so it is not comparable across rows; "
