@@ -2,21 +2,22 @@
 # Regenerates every figure in results/ (run from the repository root; not timed end to end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The shipped agent and its figures were made with episodes of 4 rewrites and the first 50 rules (the
-# default is now 12 rewrites, 90 rules): every training run below pins --max_steps 4 and the opcount
-# search --max_depth 4; the timing searches and reachable counts use the current rules and depth 12.
+# The shipped agent and its figures were made with episodes of 4 rewrites, 4 PPO epochs and the first 50
+# rules (the defaults are now 12 rewrites, 2 epochs, 90 rules): every training run below pins
+# --max_steps 4 --set ppo.epochs=4 and the opcount search --max_depth 4 (a rerun still acts with all 90
+# rules); the timing searches and reachable counts use the current rules and depth 12.
 
 # The shipped default agent (also README quick start's main command, with its own workdir).
-python -m launch.train --workdir results/default_run --max_steps 4
+python -m launch.train --workdir results/default_run --max_steps 4 --set ppo.epochs=4
 python -m launch.plot_runs --time_split results/default_run --out results/time_split.png
 
 # Learning curves: PPO vs REINFORCE with each baseline, same seed and iterations (the PPO curve is the
 # default run's first 40 iterations, identical to a 40-iteration PPO run: same seed, deterministic reward).
 # REINFORCE takes one gradient step per rollout, so it also runs at a 10x learning rate.
 for baseline in none mean value; do
-  python -m launch.train --workdir "runs/curves_reinforce_$baseline" --max_steps 4 --iterations 40 --eval_every 10 \
+  python -m launch.train --workdir "runs/curves_reinforce_$baseline" --max_steps 4 --set ppo.epochs=4 --iterations 40 --eval_every 10 \
     --algo reinforce --baseline $baseline
-  python -m launch.train --workdir "runs/curves_reinforce_${baseline}_lr3e-3" --max_steps 4 --iterations 40 --eval_every 10 \
+  python -m launch.train --workdir "runs/curves_reinforce_${baseline}_lr3e-3" --max_steps 4 --set ppo.epochs=4 --iterations 40 --eval_every 10 \
     --algo reinforce --baseline $baseline --learning_rate 3e-3
 done
 
@@ -39,20 +40,20 @@ python -m launch.check_rules --properties --benchmark all --split train,prompt -
 
 # Report experiments (30-iteration runs): brevity-weight sweep and the reward-hacking study.
 # runs/default_30 (default flags) is both the brevity-0.1 row and the "safe rules only" row.
-python -m launch.train --workdir runs/default_30 --max_steps 4 --iterations 30 --eval_every 10
+python -m launch.train --workdir runs/default_30 --max_steps 4 --set ppo.epochs=4 --iterations 30 --eval_every 10
 for weight in 0.0 1.0; do
-  python -m launch.train --workdir "runs/brevity_$weight" --max_steps 4 --iterations 30 --eval_every 10 --brevity_weight "$weight"
+  python -m launch.train --workdir "runs/brevity_$weight" --max_steps 4 --set ppo.epochs=4 --iterations 30 --eval_every 10 --brevity_weight "$weight"
 done
-python -m launch.train --workdir runs/hack_tests_only --max_steps 4 --iterations 30 --eval_every 10 --allow_unsafe --nodifferential_gate
-python -m launch.train --workdir runs/hack_tests_diff --max_steps 4 --iterations 30 --eval_every 10 --allow_unsafe
+python -m launch.train --workdir runs/hack_tests_only --max_steps 4 --set ppo.epochs=4 --iterations 30 --eval_every 10 --allow_unsafe --nodifferential_gate
+python -m launch.train --workdir runs/hack_tests_diff --max_steps 4 --set ppo.epochs=4 --iterations 30 --eval_every 10 --allow_unsafe
 
 # The learned reward model (see results/reward_model/README.md), then the screen experiment.
 python -m launch.build_reward_data --out data/pairs --budget 24
 python -m launch.train_reward_model --data data/pairs --workdir runs/reward_model
 rm -rf results/reward_model/scorer && mkdir -p results/reward_model/scorer
 cp runs/reward_model/reward_model.json results/reward_model/scorer/ && cp -r runs/reward_model/model results/reward_model/scorer/
-python -m launch.train --workdir runs/screen_off --max_steps 4 --reward timing --iterations 12 --batch_size 8 --eval_every 0
-python -m launch.train --workdir runs/screen_top2 --max_steps 4 --reward timing --iterations 12 --batch_size 8 --eval_every 0 \
+python -m launch.train --workdir runs/screen_off --max_steps 4 --set ppo.epochs=4 --reward timing --iterations 12 --batch_size 8 --eval_every 0
+python -m launch.train --workdir runs/screen_top2 --max_steps 4 --set ppo.epochs=4 --reward timing --iterations 12 --batch_size 8 --eval_every 0 \
   --reward_model results/reward_model/scorer --screen_top_k 2
 
 # Evaluation of the shipped agent beside the baselines, the ceiling and the references.
