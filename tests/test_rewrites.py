@@ -28,6 +28,7 @@ from tests import test_rewrites_repeated
 from tests import test_rewrites_arithmetic
 from tests import test_rewrites_charmaps
 from tests import test_rewrites_sequences
+from tests import test_rewrites_ordered
 from tests import test_rewrites_indexing
 from tests import test_rewrites_choices
 
@@ -35,8 +36,8 @@ from tests import test_rewrites_choices
 FAMILY_TESTS = (test_rewrites_loops, test_rewrites_reductions, test_rewrites_strings, test_rewrites_lookups,
                 test_rewrites_counting, test_rewrites_hoisting, test_rewrites_memo, test_rewrites_cleanup,
                 test_rewrites_copies, test_rewrites_mutations, test_rewrites_recursion, test_rewrites_repeated,
-                test_rewrites_arithmetic, test_rewrites_charmaps, test_rewrites_sequences, test_rewrites_indexing,
-                test_rewrites_choices)
+                test_rewrites_arithmetic, test_rewrites_charmaps, test_rewrites_sequences, test_rewrites_ordered,
+                test_rewrites_indexing, test_rewrites_choices)
 POSITIVE_CASES = [case for module in FAMILY_TESTS for case in module.POSITIVE_CASES]
 NEAR_MISSES = [case for module in FAMILY_TESTS for case in module.NEAR_MISSES]
 

@@ -8,7 +8,7 @@ import libcst as cst
 
 from codeopt_jax.program import ProgramError, parse_program
 from codeopt_jax.rewrites import (arithmetic, charmaps, choices, cleanup, copies, counting, hoisting, indexing, lookups,
-                                  loops, memo, mutations, recursion, reductions, repeated, sequences, strings)
+                                  loops, memo, mutations, ordered, recursion, reductions, repeated, sequences, strings)
 from codeopt_jax.rewrites.base import RewriteError, Rule
 from codeopt_jax.rewrites.context import context_for
 
@@ -92,11 +92,11 @@ ALL_RULES: tuple[Rule, ...] = (
     charmaps.ReplaceChainToTranslate(),
     charmaps.ReplaceChainToTranslateGuarded(),
     sequences.ListQueueToDeque(),
-    sequences.SortedPrefixToHeap(),
-    sequences.SortedPrefixToHeapGuarded(),
-    sequences.SortedCountToBisect(),
-    sequences.SortedMembershipToBisect(),
-    sequences.SortedScanToBisect(),
+    ordered.SortedPrefixToHeap(),
+    ordered.SortedPrefixToHeapGuarded(),
+    ordered.SortedCountToBisect(),
+    ordered.SortedMembershipToBisect(),
+    ordered.SortedScanToBisect(),
     sequences.SliceIterationToIslice(),
     sequences.SlicedStartswithToOffset(),
     sequences.AppendLoopToExtend(),
