@@ -96,16 +96,17 @@ def _synthesize(user, service):
     return built.user
 
 
-def _load_agent_or_search_only(load_agent, default_agent: str, load_error: type):
+def _load_agent_or_search_only():
     """The agent of --workdir (None for `none`: search only). The shipped agent, when it was trained
     with an older rule list, is skipped with a warning (the search still uses every rule)."""
+    from codeopt_jax.agent import DEFAULT_AGENT, AgentLoadError, load_agent
     if _WORKDIR.value == "none":
         return None
     if _WORKDIR.value:
         return load_agent(_WORKDIR.value)
     try:
-        return load_agent(default_agent)
-    except load_error as exc:
+        return load_agent(DEFAULT_AGENT)
+    except AgentLoadError as exc:
         print(f"warning: the shipped agent cannot act with the current rules, optimizing with search only "
               f"(retrain with the README's quick start and pass --workdir): {exc}", file=sys.stderr)
         return None
@@ -127,7 +128,7 @@ def main(argv: list[str]) -> int:
         user = build_user_problem(_SOURCE.value, _FUNCTION.value, _TESTS.value, _WORKLOAD.value)
     except (UserInputError, OSError) as exc:
         return _fail(str(exc))
-    from codeopt_jax.agent import DEFAULT_AGENT, AgentLoadError, load_agent
+    from codeopt_jax.agent import AgentLoadError
     from codeopt_jax.corpus import CorpusError
     from codeopt_jax.optimize import OptimizeConfig, optimize, score_original
     from codeopt_jax.rewards import reward_preset
@@ -148,7 +149,7 @@ def main(argv: list[str]) -> int:
                 user = _synthesize(user, service)
             problem = user.problem
             score_original(problem, service, reward_preset(config.reward))  # fails fast, before the agent loads
-            agent = _load_agent_or_search_only(load_agent, DEFAULT_AGENT, AgentLoadError)
+            agent = _load_agent_or_search_only()
             result = optimize(problem, agent, service, config,
                               log=lambda line: print(line, file=sys.stderr, flush=True))
         if _OUT.value:

@@ -19,7 +19,7 @@ from codeopt_jax import scopes
 from codeopt_jax.rewrites import build, liveness, names, purity
 from codeopt_jax.rewrites.base import Edit, Rule, Safety
 from codeopt_jax.rewrites.context import ProgramContext
-from codeopt_jax.rewrites.imports import imported_name
+from codeopt_jax.rewrites.imports import ImportedName, imported_name
 from codeopt_jax.rewrites.lookups import ListMembershipToSet, MembershipInLoop, membership_comparators
 from codeopt_jax.rewrites.loopshape import (Initializer, LoopChain, chain_is_movable, find_initializer, flatten_body,
                                             loop_chain, replace_loop)
@@ -493,6 +493,12 @@ class IndexInLoopToPositionsGuarded(IndexInLoopToPositions):
     guarded = True
 
 
+@dataclasses.dataclass(frozen=True)
+class _CountSite:
+    site: ScanSite
+    counter: ImportedName  # collections.Counter as the program can name it
+
+
 class CountInLoopToCounter(Rule):
     """`seq.count(x)` inside a loop (or comprehension) that never changes seq: `counts =
     Counter(seq)` is built once before the loop and every such call of the loop becomes
@@ -514,17 +520,17 @@ class CountInLoopToCounter(Rule):
     families = ("dict_counting", "repeated_calls")
     anchor_types = (cst.Call,)
 
-    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> ScanSite | None:
+    def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _CountSite | None:
         counter = imported_name(ctx, "collections", "Counter", import_module=False)
         site = _scan_site(node, "count", ctx)
         if counter is None or site is None:
             return None
-        return site
+        return _CountSite(site, counter)
 
     guarded: ClassVar[bool] = False
 
-    def build(self, node: cst.CSTNode, site: ScanSite, ctx: ProgramContext) -> Edit:
-        counter = imported_name(ctx, "collections", "Counter", import_module=False)  # not None: match checked
+    def build(self, node: cst.CSTNode, found: _CountSite, ctx: ProgramContext) -> Edit:
+        site, counter = found.site, found.counter
         counts = ctx.fresh_name(f"{site.sequence}_counts")
         setup: list[cst.BaseStatement] = [build.assign(counts, build.call(counter.reference, site.source))]
         template = "({counts}.get({value}) or {call})"
