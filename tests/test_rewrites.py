@@ -74,7 +74,7 @@ RULE_ORDER = [
     "dedupe_list_companion_set", "dedupe_loop_to_dict_fromkeys", "list_membership_to_set_guarded",
     "index_in_loop_to_positions_guarded", "count_in_loop_to_counter_guarded", "listcomp_to_map", "map_to_listcomp",
     "count_loop_to_count_method", "count_loop_to_count_method_guarded", "membership_test_to_set_once",
-    "in_test_to_try_except",
+    "in_test_to_try_except", "hoist_loop_invariant_guarded",
 ]
 
 

@@ -53,6 +53,42 @@ def flagged(names, banned):
     return [n for n in names if n.lower() in banned_set]
 ''',
          [([], ['a']), (['A', 'b'], ['a'])]),
+    Case('hoist_loop_invariant_guarded', 'same_as_first', 1, '''\
+def same_as_first(s):
+    for ch in s:
+        if ch != s[0]:
+            return False
+    return True
+''',
+         '''\
+def same_as_first(s):
+    try:
+        s_0 = s[0]
+    except Exception:
+        for ch in s:
+            if ch != s[0]:
+                return False
+    else:
+        for ch in s:
+            if ch != s_0:
+                return False
+    return True
+''',
+         [('',), ('a',), ('aab',), ('bbb',)]),
+    Case('hoist_loop_invariant_guarded', 'above_all', 1, '''\
+def above_all(xs, ys):
+    return [x for x in xs if x > max(ys)]
+''',
+         '''\
+def above_all(xs, ys):
+    try:
+        max_ys = max(ys)
+    except Exception:
+        return [x for x in xs if x > max(ys)]
+    else:
+        return [x for x in xs if x > max_ys]
+''',
+         [([], []), ([1, 5], []), ([1, 5], [2]), ([], [3])]),
     Case('alias_bound_method', 'evens', 1, '''\
 def evens(xs):
     out = []
@@ -136,6 +172,32 @@ def norm_ratio(a, b):
 ]
 
 NEAR_MISSES = [
+    NearMiss('hoist_loop_invariant', 'an index may raise when the loop never runs (the guarded twin moves it)', '''\
+def f(s):
+    for ch in s:
+        if ch != s[0]:
+            return False
+    return True
+'''),
+    NearMiss('hoist_loop_invariant', 'a math function may raise (domain error)', '''\
+import math
+
+
+def f(xs, n):
+    return [x for x in xs if x > math.sqrt(n)]
+'''),
+    NearMiss('hoist_loop_invariant_guarded', 'len cannot raise on a sized value: the plain rule moves it', '''\
+def f(xs, ys):
+    return [x for x in xs if x > len(ys)]
+'''),
+    NearMiss('hoist_loop_invariant_guarded', 'max of the sequence the loop walks: the plain rule adds default=None', '''\
+def f(xs):
+    count = 0
+    for x in xs:
+        if x == max(xs):
+            count += 1
+    return count
+'''),
     NearMiss('hoist_loop_invariant', 'list grows in the loop', '''\
 def f(xs):
     out = []

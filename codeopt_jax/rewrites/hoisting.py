@@ -93,6 +93,39 @@ def _single_min_max(node: cst.CSTNode, ctx: ProgramContext) -> bool:
         and not any(a.keyword is not None and a.keyword.value == "default" for a in node.args)
 
 
+_RAISING_CONVERSIONS = ("int", "float")
+_RAISING_OPERATORS = (cst.Divide, cst.FloorDivide, cst.Modulo)
+
+
+def _may_raise(node: cst.CSTNode, ctx: ProgramContext) -> bool:
+    """Whether node holds an operation that raises on ordinary values of the right type:
+    an index (`s[0]`, `d[k]`; slices never raise), a division or modulo, `min`/`max`
+    without a default, `.index(...)`, `int(...)` / `float(...)`, a `math` function."""
+    found = False
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Subscript(self, sub: cst.Subscript) -> None:
+            nonlocal found
+            found |= any(isinstance(element.slice, cst.Index) for element in sub.slice)
+
+        def visit_BinaryOperation(self, operation: cst.BinaryOperation) -> None:
+            nonlocal found
+            found |= isinstance(operation.operator, _RAISING_OPERATORS)
+
+        def visit_Call(self, call: cst.Call) -> None:
+            nonlocal found
+            func = call.func
+            found |= _single_min_max(call, ctx)
+            found |= isinstance(func, cst.Name) and func.value in _RAISING_CONVERSIONS and \
+                ctx.builtin_usable(func.value)
+            found |= isinstance(func, cst.Attribute) and (
+                func.attr.value == "index" or
+                (isinstance(func.value, cst.Name) and ctx.imported_module(func.value.value) == "math"))
+
+    node.visit(_Visitor())
+    return found
+
+
 def _alias_read_only(assign: cst.Assign, ctx: ProgramContext) -> bool:
     """`v = <value>` where v is bound only here in its function and only ever read."""
     if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
@@ -138,9 +171,15 @@ class HoistLoopInvariant(Rule):
     Precondition (checked): the expression is pure (builtins, str methods, math,
     pure-looking module functions); none of its variables is rebound, mutated or handed
     to unknown code in the loop, all have values before the loop; it is the largest such
-    expression there; a value that may be a new mutable object is only read.
-    Assumes: the expression does not raise (it now runs even when the loop runs zero times).
+    expression there; a value that may be a new mutable object is only read; it holds
+    nothing that raises on ordinary values (`_may_raise`: an index, a division, `min`/`max`
+    without a default, `.index`, `int`/`float`, `math.*`): those move only with
+    `hoist_loop_invariant_guarded`.
+    Assumes: the expression does not raise on values of the right types (a TypeError would
+    now come even when the loop runs zero times).
     """
+
+    guarded = False  # the twin below moves exactly the expressions this rule leaves for `_may_raise`
 
     name = "hoist_loop_invariant"
     description = "for ...: ... len(ys) ...  ->  len_ys = len(ys); for ...: ... len_ys ... (pure, loop-invariant)"
@@ -161,15 +200,13 @@ class HoistLoopInvariant(Rule):
             return None
         if not _shareable(node, ctx):
             return None
-        kind = "plain"
         if _single_min_max(node, ctx):
             loop = where.region
             argument = node.args[0].value
-            if not (isinstance(loop, cst.For) and isinstance(argument, cst.Name) and isinstance(loop.iter, cst.Name)
-                    and loop.iter.value == argument.value and loop.orelse is None):
-                return None
-            kind = "default"
-        return kind
+            if isinstance(loop, cst.For) and isinstance(argument, cst.Name) and isinstance(loop.iter, cst.Name) \
+                    and loop.iter.value == argument.value and loop.orelse is None:
+                return None if self.guarded else "default"  # the loop runs only when xs is non-empty
+        return "plain" if _may_raise(node, ctx) == self.guarded else None
 
     def match(self, node: cst.CSTNode, ctx: ProgramContext) -> _Hoist | None:
         where = repeat_context(node, ctx)
@@ -205,7 +242,40 @@ class HoistLoopInvariant(Rule):
                 targets.append(node)
         for target in targets:
             replacements.append((target, cst.Name(temp)))
+        if self.guarded:
+            replacements[0] = (where.anchor, _try_hoisted(where.anchor, build.assign(temp, value)))
         return Edit(replacements)
+
+
+def _try_hoisted(anchor: cst.CSTNode, assignment: cst.SimpleStatementLine):
+    """A replacement callable: `try: <assignment> except Exception: <anchor as it was> else: <updated anchor>`."""
+    original = build.clean(anchor).with_changes(leading_lines=())
+
+    def replace(updated: cst.CSTNode) -> cst.Try:
+        return cst.Try(body=cst.IndentedBlock(body=[assignment]),
+                       handlers=[cst.ExceptHandler(type=cst.Name("Exception"), body=cst.IndentedBlock(body=[original]))],
+                       orelse=cst.Else(body=cst.IndentedBlock(body=[updated.with_changes(leading_lines=())])),
+                       leading_lines=updated.leading_lines)
+
+    return replace
+
+
+class HoistLoopInvariantGuarded(HoistLoopInvariant):
+    """`hoist_loop_invariant` for an expression that may raise on ordinary values (`s[0]` on an
+    empty s, `a / b`, `max(ys)`): computed once in a `try` before the loop, and the loop
+    runs with that value in the `else`; if computing it raises, the original loop runs
+    instead (raising where the original raises, or not at all when the loop never gets
+    there). Exact for every input: the expression is pure, so computing it once more
+    before the original loop changes nothing.
+
+    Precondition (checked): as `hoist_loop_invariant`, for the expressions it leaves
+    (`_may_raise`); the statement the loop is (or holds the comprehension) is duplicated.
+    """
+
+    name = "hoist_loop_invariant_guarded"
+    description = ("for ...: ... s[0] ...  ->  try: s_0 = s[0] except Exception: <loop> "
+                   "else: <loop with s_0> (pure, may raise)")
+    guarded = True
 
 
 class AliasBoundMethod(Rule):

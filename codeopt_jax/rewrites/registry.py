@@ -119,6 +119,8 @@ ALL_RULES: tuple[Rule, ...] = (
     choices.CountLoopToCountMethodGuarded(),
     choices.MembershipTestToSetOnce(),
     choices.InTestToTryExcept(),
+    # exact hoisting of expressions that may raise (issue 12 soundness)
+    hoisting.HoistLoopInvariantGuarded(),
 )
 
 _INDEX = {rule.name: index for index, rule in enumerate(ALL_RULES)}
