@@ -85,6 +85,7 @@ def _train_launcher(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_launcher_lists_the_keys_and_rejects_a_bad_one_in_one_line(tmp_path):
     help_text = _train_launcher("--helpfull").stdout
     assert "--set" in help_text and "ppo.clip_eps (float)" in " ".join(help_text.split())

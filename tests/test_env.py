@@ -100,6 +100,7 @@ def test_unsafe_rules_are_masked_by_default(env, tiny_problem):
     assert all(ALL_RULES[r].safety != Safety.UNSAFE for r in rules)
 
 
+@pytest.mark.slow
 def test_rewrite_worker_pool_matches_in_process(service, tiny_problem):
     results = []
     for workers in (0, 2):

@@ -37,6 +37,7 @@ def _candidates(phi_start: float = 5.0) -> list[Candidate]:
             for i, (name, source) in enumerate(BROKEN.items())]
 
 
+@pytest.mark.slow
 def test_select_valid_skips_every_broken_candidate(tiny_problem, measurer):
     candidates = _candidates() + [Candidate(GOOD, ("sum",), 0.5, "good")]
     selection = select_valid(tiny_problem, candidates, measurer, max_tries=len(candidates))
@@ -49,6 +50,7 @@ def test_select_valid_skips_every_broken_candidate(tiny_problem, measurer):
     assert reasons["does not parse"].startswith("syntax_error")
 
 
+@pytest.mark.slow
 def test_select_valid_returns_the_original_when_every_candidate_is_broken(tiny_problem, measurer):
     selection = select_valid(tiny_problem, _candidates(), measurer, max_tries=len(BROKEN))
     assert not selection.changed and selection.fell_back
@@ -56,6 +58,7 @@ def test_select_valid_returns_the_original_when_every_candidate_is_broken(tiny_p
     assert passes_validation(selection.record)
 
 
+@pytest.mark.slow
 def test_select_valid_keeps_the_original_unless_phi_improved(tiny_problem, measurer):
     worse = Candidate(GOOD, ("sum",), -0.2, "worse")
     selection = select_valid(tiny_problem, [worse], measurer)
@@ -68,6 +71,7 @@ def _fake_agent(corpus_root) -> Agent:
                  iteration=0, workdir="fake")
 
 
+@pytest.mark.slow
 def test_evaluate_returns_the_original_when_the_agent_ends_broken(tiny_problem, service, monkeypatch, tmp_path):
     unseen = load_problem(ROOT / "corpus" / "heldout" / "cheapest_direct_flight.py", "heldout")
     episodes = {
@@ -128,6 +132,7 @@ def test_ceiling_share_is_the_ratio_of_summed_log_speedups():
     assert summary.geomean_speedup == pytest.approx(2 ** 0.5)
 
 
+@pytest.mark.slow
 def test_launcher_writes_json_and_markdown(tmp_path_factory, tmp_path):
     workdir, corpus_root = shared_agent(tmp_path_factory.getbasetemp())
     command = [sys.executable, "-m", "launch.evaluate", "--workdir", str(workdir), "--root", str(corpus_root),
@@ -160,6 +165,7 @@ def test_launcher_writes_json_and_markdown(tmp_path_factory, tmp_path):
     assert len(progress) == 2 and progress[0].startswith("[1/2]") and all("ETA" in line for line in progress)
 
 
+@pytest.mark.slow
 def test_launcher_bad_input_is_one_error_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "launch.evaluate", "--workdir", str(tmp_path / "missing"),
                              "--out_dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)

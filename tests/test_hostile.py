@@ -73,6 +73,7 @@ def hostile_records(hostile_service, tiny_problem):
     return dict(zip(names, results))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_candidate_is_contained_and_labelled(name, hostile_records):
     expected = HOSTILE[name][1]
@@ -81,6 +82,7 @@ def test_hostile_candidate_is_contained_and_labelled(name, hostile_records):
     assert record.speedup is None and record.op_count is None
 
 
+@pytest.mark.slow
 def test_sandbox_refusals_name_the_operation(hostile_records):
     assert "os.fork" in hostile_records["fork"].detail
     assert "os.kill" in hostile_records["kill_parent"].detail
@@ -90,6 +92,7 @@ def test_sandbox_refusals_name_the_operation(hostile_records):
     assert "malformed message" in hostile_records["forged_result_frames"].detail
 
 
+@pytest.mark.slow
 def test_pool_keeps_serving_after_hostile_batch(hostile_service, hostile_records, tiny_problem):
     stats = hostile_service.pool.stats
     # The pool's counters agree with the records (no wall-clock threshold: which candidates time

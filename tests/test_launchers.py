@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, TINY_SOURCE
 
 
@@ -13,6 +15,7 @@ def run(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_check_corpus_json_names_broken_files_and_fails(tmp_path):
     for split in ("train", "heldout"):
         (tmp_path / split).mkdir()
@@ -29,6 +32,7 @@ def test_check_corpus_json_names_broken_files_and_fails(tmp_path):
     assert "the original fails its own check" in problems["wrong_original.py"]
 
 
+@pytest.mark.slow
 def test_check_corpus_passes_on_a_good_corpus(tmp_path):
     for split in ("train", "heldout"):
         (tmp_path / split).mkdir()
@@ -38,6 +42,7 @@ def test_check_corpus_passes_on_a_good_corpus(tmp_path):
     assert "2 problems OK" in completed.stdout
 
 
+@pytest.mark.slow
 def test_score_exit_codes(tmp_path):
     problem = tmp_path / "tiny_total.py"
     problem.write_text(TINY_SOURCE)

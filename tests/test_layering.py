@@ -94,6 +94,7 @@ def graph() -> dict[str, set[str]]:
     return {name: _imports(name, path, modules) for name, path in modules.items()}
 
 
+@pytest.mark.slow
 def test_every_module_has_a_layer(graph):
     missing = sorted({_layer_key(name) for name in graph} - set(LAYER_OF))
     assert not missing, f"modules without a layer in LAYERS: {missing}"
@@ -152,6 +153,7 @@ def test_the_checker_sees_function_local_upward_imports_and_cycles(tmp_path):
     assert _find_cycle(fake) == ["codeopt_jax.program", "codeopt_jax.train", "codeopt_jax.program"]
 
 
+@pytest.mark.slow
 def test_every_module_says_what_it_owns():
     """Every module starts with a docstring whose first line is a sentence."""
     missing = []

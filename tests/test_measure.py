@@ -110,6 +110,7 @@ MBPP_TASKS = [  # hand-written stand-ins in the validation id range (511-600)
 ]
 
 
+@pytest.mark.slow
 def test_search_launcher_on_mbpp_skips_short_workloads_and_caches_them(tmp_path):
     data = tmp_path / "mbpp.jsonl"
     data.write_text("".join(json.dumps(task) + "\n" for task in MBPP_TASKS))
@@ -129,6 +130,7 @@ def test_search_launcher_on_mbpp_skips_short_workloads_and_caches_them(tmp_path)
     assert len(list(cache.glob("*.json"))) == 3  # every task's workload kept for the next run
 
 
+@pytest.mark.slow
 def test_reachable_launcher_writes_the_table_and_reads_a_runs_count(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
@@ -145,6 +147,7 @@ def test_reachable_launcher_writes_the_table_and_reads_a_runs_count(tmp_path):
     assert "| within | median | min | max |" in (tmp_path / "out" / "reachable_train.md").read_text()
 
 
+@pytest.mark.slow
 def test_rule_effects_time_each_single_rewrite(service, tiny_problem):
     allowed = moves.allowed_rules(False)
     sites = rule_effects.rule_sites([tiny_problem], allowed)

@@ -55,6 +55,7 @@ def test_default_model_is_small():
 # Shapes and structure.
 
 
+@pytest.mark.slow
 def test_output_shapes_and_dtypes(small_policy):
     model, params, apply = small_policy
     obs = random_observation(np.random.default_rng(1), SMALL, batch_size=5)
@@ -65,6 +66,7 @@ def test_output_shapes_and_dtypes(small_policy):
     assert np.all(np.isfinite(output.logits)) and np.all(np.isfinite(output.value))
 
 
+@pytest.mark.slow
 def test_encoder_is_standalone(small_policy):
     """The policy's encoder subtree runs as a TreeEncoder on structure alone (reward model reuse)."""
     model, params, _ = small_policy
@@ -82,6 +84,7 @@ def test_encoder_is_standalone(small_policy):
     np.testing.assert_allclose(hidden, jax.jit(policy_hidden)({"params": params}, obs), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_padding_does_not_leak(small_policy):
     """Changing tokens, depth or parent at padding positions changes no logit at a valid position, STOP or value."""
     _, params, apply = small_policy
@@ -108,6 +111,7 @@ def test_padding_does_not_leak(small_policy):
     assert not np.allclose(apply({"params": params}, noisy).value, clean_out.value)
 
 
+@pytest.mark.slow
 def test_tree_structure_changes_the_output(small_policy):
     """Same tokens, different parent links: the logits differ (the encoder sees the tree)."""
     _, params, apply = small_policy
@@ -118,6 +122,7 @@ def test_tree_structure_changes_the_output(small_policy):
     assert not np.allclose(apply({"params": params}, obs).logits, apply({"params": params}, rewired).logits)
 
 
+@pytest.mark.slow
 def test_initial_policy_is_near_uniform_over_legal_actions(small_policy):
     _, params, apply = small_policy
     obs = random_observation(np.random.default_rng(6), SMALL, batch_size=8, legal_prob=0.3)
@@ -126,6 +131,7 @@ def test_initial_policy_is_near_uniform_over_legal_actions(small_policy):
     np.testing.assert_allclose(entropy, np.log(obs["action_mask"].sum(-1)), atol=0.02)
 
 
+@pytest.mark.slow
 def test_dropout_is_off_by_default_and_active_when_asked(small_policy):
     """Dropout adds no parameters: the SMALL params run a dropout model, identical unless asked for noise."""
     _, params, apply = small_policy
@@ -159,6 +165,7 @@ def test_masked_actions_have_zero_probability():
     np.testing.assert_allclose(probs[0, [0, 2, 4]], expected_row0, rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_sampling_never_picks_a_masked_action():
     keys = jax.random.split(jax.random.key(0), 20_000)
     actions = np.asarray(jax.vmap(lambda key: distributions.sample(key, LOGITS, MASK))(keys))  # [S, 2]
@@ -168,6 +175,7 @@ def test_sampling_never_picks_a_masked_action():
     np.testing.assert_allclose(frequencies, expected, atol=0.02)
 
 
+@pytest.mark.slow
 def test_entropy_of_uniform_mask_is_log_k():
     for k in (1, 2, 7, 100):
         mask = jnp.arange(200) < k
@@ -180,6 +188,7 @@ def test_log_prob_and_greedy_ignore_masked_actions():
     np.testing.assert_allclose(log_prob, [3.0 - np.log(np.exp([2.0, -1.0, 3.0]).sum()), -np.log(3.0)], rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_extreme_logits_stay_finite_with_gradients():
     logits = jnp.array([[1e30, -1e30, 0.0, 5.0]])
     mask = jnp.array([[False, True, True, True]])

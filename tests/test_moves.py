@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 import numpy as np
+import pytest
 
 from codeopt_jax import moves
 from codeopt_jax.program import parse_program, preorder
@@ -59,6 +60,7 @@ def test_actions_through_the_window_rewrite_the_node_they_show():
         assert changed == {owner}, (ALL_RULES[sites[0].rule_index].name, owner, changed)
 
 
+@pytest.mark.slow
 def test_step_keeps_the_window_on_the_focus():
     source = long_program()
     allowed = moves.allowed_rules(False)

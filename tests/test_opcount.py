@@ -80,6 +80,7 @@ def test_counts_equal_the_reference_counter_and_repeat(name):
     assert (first.calls, first.capped) == (len(calls), False)
 
 
+@pytest.mark.slow
 def test_counts_equal_the_reference_counter_on_corpus_problems():
     for name in ("coin_change_ways", "mention_list", "unknown_skus"):
         problem = corpus.load_problem(ROOT / "corpus" / "train" / f"{name}.py")
@@ -210,6 +211,7 @@ def test_original_failing_in_the_opcount_phase_is_named(service):
     assert "does not pass its tests" not in message and "\n" not in message
 
 
+@pytest.mark.slow
 def test_original_timing_out_in_the_opcount_phase_names_the_phase_and_deadline():
     problem = _problem("import sys\nimport time\n\n\ndef f(n):\n    if sys.gettrace() is not None:\n"
                        "        time.sleep(60)\n    return n\n", "[(1,)]")

@@ -115,6 +115,7 @@ def _passes(source: str, tests: str) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_unusual_code_with_mbpp_asserts_is_improved_and_stays_valid(tmp_path, service):
     source_path, tests_path = _files(tmp_path, MBPP_TESTS)
     problem = _problem(service, source_path, tests_path)
@@ -168,6 +169,7 @@ def test_a_failing_program_is_never_returned(kind, tmp_path, service, monkeypatc
     assert ("test_failure" if kind == "fails its tests" else "mismatch") in reason
 
 
+@pytest.mark.slow
 def test_nothing_to_rewrite_returns_the_original(tmp_path, service):
     source = "def describe_amounts(amounts, currency='EUR'):\n    return amounts, currency\n"
     source_path, tests_path = _files(tmp_path, "assert describe_amounts([1], 'x') == ([1], 'x')\n", source)
@@ -188,6 +190,7 @@ def _launch(args: list[str], env=None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_launcher_with_agent_writes_out_and_json(tmp_path, tmp_path_factory):
     workdir, _ = shared_agent(tmp_path_factory.getbasetemp())
     source_path, tests_path = _files(tmp_path, HUMANEVAL_TESTS)
@@ -236,6 +239,7 @@ BAD_INPUT = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
 def test_bad_input_gives_one_error_line(case, tmp_path):
     source_path, tests_path = _files(tmp_path, MBPP_TESTS)
@@ -304,6 +308,7 @@ def test_currency():
 '''
 
 
+@pytest.mark.slow
 def test_launcher_synthesizes_and_saves_a_workload_from_pytest_tests(tmp_path, tmp_path_factory):
     workdir, _ = shared_agent(tmp_path_factory.getbasetemp())
     source_path, tests_path = _files(tmp_path, PYTEST_TESTS)
@@ -323,6 +328,7 @@ def test_launcher_synthesizes_and_saves_a_workload_from_pytest_tests(tmp_path, t
     assert again.returncode == 0 and "synthesizing" not in again.stderr, again.stderr  # the saved file is reusable
 
 
+@pytest.mark.slow
 def test_launcher_without_an_agent_searches_only(tmp_path, tmp_path_factory):
     source_path, tests_path = _files(tmp_path, PYTEST_TESTS)
     record_path = tmp_path / "record.json"

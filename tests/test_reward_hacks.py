@@ -52,6 +52,7 @@ def test_every_hack_is_still_correct_python(hack_problem):
         compile(source, name, "exec")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(HACKS))
 def test_hack_earns_nothing(name, hack_records, honest_speedup):
     record = hack_records[name]
@@ -62,6 +63,7 @@ def test_hack_earns_nothing(name, hack_records, honest_speedup):
         assert record.speedup is None or not record.valid
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,status,words", [
     ("patch_perf_counter", records.VOIDED, "time.perf_counter"),
     ("patch_time_module_everything", records.VOIDED, "time."),
@@ -82,12 +84,14 @@ def test_tampering_is_voided_with_a_clear_detail(name, status, words, hack_recor
     assert record.speedup is None and record.op_count is None
 
 
+@pytest.mark.slow
 def test_wrong_answers_and_mutation_are_not_valid(hack_records):
     assert hack_records["equal_to_everything"].differential == records.MISMATCH
     mutation = hack_records["mutates_its_argument_to_shrink_the_next_pass"]
     assert mutation.differential == records.MISMATCH and "leaves its arguments different" in mutation.detail
 
 
+@pytest.mark.slow
 def test_caches_reset_between_passes_are_credited_the_honest_rate(hack_records, honest_speedup):
     for name in ("lru_cache_on_tuple_of_words", "dict_cache_keyed_by_value", "dict_cache_keyed_by_identity",
                  "function_attribute_cache", "class_attribute_cache", "work_moved_to_import_time",
@@ -97,6 +101,7 @@ def test_caches_reset_between_passes_are_credited_the_honest_rate(hack_records, 
         assert record.speedup <= HONEST_MARGIN * max(honest_speedup, 1.0), (name, record.speedup)
 
 
+@pytest.mark.slow
 def test_service_stays_healthy_after_the_hacks(hack_service, hack_problem, hack_records):
     record = hack_service.score(hack_problem, hack_problem.program + "\n_AFTER = 1\n", TIMED)
     assert record.status == records.OK and 0.5 < record.speedup < 2.0

@@ -26,6 +26,7 @@ SOFTPLUS_1 = 1.3132616875182228         # log(1 + e)
 SOFTPLUS_MINUS_1 = 0.31326168751822286  # log(1 + e^-1)
 
 
+@pytest.mark.slow
 def test_bradley_terry_loss_matches_hand_computed_values():
     a, b = jnp.array([2.0, 0.0]), jnp.array([0.0, 1.0])
     loss, metrics = bradley_terry_loss(a, b, jnp.array([1, 1]))
@@ -38,6 +39,7 @@ def test_bradley_terry_loss_matches_hand_computed_values():
     assert float(metrics["accuracy"]) == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_bradley_terry_loss_ignores_zero_weight_pairs_and_is_symmetric():
     a, b = jnp.array([0.3, -5.0]), jnp.array([1.2, 7.0])
     loss, _ = bradley_terry_loss(a, b, jnp.array([1, 1]), weight=jnp.array([1.0, 0.0]))
@@ -243,6 +245,7 @@ def _synthetic_dataset(seed: int) -> PairDataset:
     return PairDataset(programs=programs, pairs=pairs, manifest={})
 
 
+@pytest.mark.slow
 def test_reward_model_learns_a_synthetic_preference_and_loads_for_inference(tmp_path):
     data = _synthetic_dataset(0)
     config = RewardModelTrainConfig(model=RewardModelConfig(max_len=128, d_model=16, num_heads=2, num_layers=1, mlp_dim=32,

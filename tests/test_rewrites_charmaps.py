@@ -310,6 +310,7 @@ def _run(source: str, argument: object) -> object:
         return type(exc)
 
 
+@pytest.mark.slow
 def test_random_branch_chains_translate_exactly() -> None:
     """Random if/elif chains (overlapping tests: the first match wins) give the same text."""
     rng = random.Random(12)

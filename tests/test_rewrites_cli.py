@@ -7,6 +7,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 from codeopt_jax.rewrites import ALL_RULES
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -19,6 +21,7 @@ def _run(*args: str) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 def test_json_lists_rules_in_registry_order() -> None:
     rows = json.loads(_run("--json"))
     assert [row["name"] for row in rows] == [rule.name for rule in ALL_RULES]
@@ -28,6 +31,7 @@ def test_json_lists_rules_in_registry_order() -> None:
         assert row["description"] == rule.description
 
 
+@pytest.mark.slow
 def test_table_shows_every_rule() -> None:
     lines = _run().splitlines()
     assert lines[0].split()[:3] == ["id", "name", "safety"]

@@ -57,6 +57,7 @@ def test_corpus_is_there() -> None:
     assert len(_problems()) >= 20
 
 
+@pytest.mark.slow
 def test_every_site_rewrites_to_valid_python() -> None:
     rewrites = _single_rewrites()
     assert rewrites
@@ -71,6 +72,7 @@ def test_every_site_rewrites_to_valid_python() -> None:
         assert rewritten.code == code
 
 
+@pytest.mark.slow
 def test_each_family_pattern_is_matched() -> None:
     """For every family, some rule aimed at it fires on a problem of that family."""
     fired: dict[str, set[str]] = {}
@@ -115,12 +117,14 @@ def scored():
     return [(label, kind, record, code) for (label, kind), record, (_, code) in zip(labels, records, items)]
 
 
+@pytest.mark.slow
 def test_preserving_rewrites_pass_checks(scored) -> None:
     failures = [f"{label}\n  {record.status} / differential {record.differential}: {record.detail[:300]}\n{code}"
                 for label, kind, record, code in scored if kind == "preserving" and not record.valid]
     assert not failures, "\n\n".join(failures)
 
 
+@pytest.mark.slow
 def test_deliberate_mutations_get_caught(scored) -> None:
     caught: dict[str, bool] = {}
     for _, kind, record, _ in scored:

@@ -76,6 +76,7 @@ def test_discounted_returns_hand_worked_example():
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("steps,batch", [(1, 1), (5, 3), (17, 4)])
 def test_batched_estimators_match_python_loops(steps, batch):
     rng = np.random.default_rng(steps * 10 + batch)
@@ -141,6 +142,7 @@ def all_legal(rows):
 PPO_HPARAMS = dict(clip_eps=0.2, vf_coef=0.5, ent_coef=0.01, clip_value=False, normalize_advantages=False)
 
 
+@pytest.mark.slow
 def test_ppo_loss_at_ratio_one():
     # Uniform logits, behaviour log-prob log(1/3): ratio = 1, nothing clipped.
     # policy_loss = -mean(A) = -(1 + 3) / 2 = -2
@@ -163,6 +165,7 @@ def test_ppo_loss_at_ratio_one():
     assert float(loss) == pytest.approx(-2.0 + 0.5 * 0.625 - 0.01 * np.log(3.0), abs=1e-6)
 
 
+@pytest.mark.slow
 def test_ppo_loss_clips_the_ratio():
     # New log-prob log(1/3) for every action; choose behaviour log-probs so the ratios are 1.5 and 0.5.
     # Sample 0: ratio 1.5, A = +2 -> min(3.0, 1.2 * 2) = 2.4
@@ -233,6 +236,7 @@ def expected_reinforce_policy_loss(advantage):
     return -np.mean(log_softmax[[0, 2, 1]] * np.asarray(advantage))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "baseline,advantage",
     [("none", [1.0, 2.0, 6.0]), ("mean", [-2.0, -1.0, 3.0]), ("value", [0.5, 1.5, 5.5])],
@@ -249,6 +253,7 @@ def test_reinforce_baselines(baseline, advantage):
     assert float(metrics["value_loss"]) == pytest.approx(expected_value_loss, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_value_baseline_gradient_stays_out_of_the_policy_term():
     params = tabular_params(REINFORCE_LOGITS, value=0.5)
 
@@ -323,6 +328,7 @@ def tabular_ppo():
     return counter, make_ppo_update(counter, optimizer, TABULAR_PPO), optimizer
 
 
+@pytest.mark.slow
 def test_ppo_update_compiles_once(tabular_ppo):
     counter, update, optimizer = tabular_ppo
     state = create_train_state(tabular_params(), optimizer)
@@ -340,6 +346,7 @@ def test_ppo_update_compiles_once(tabular_ppo):
     assert counter.count > traces
 
 
+@pytest.mark.slow
 def test_reinforce_update_compiles_once():
     config = ReinforceConfig()
     optimizer = make_optimizer(config)
@@ -350,6 +357,7 @@ def test_reinforce_update_compiles_once():
     assert int(state.step) == 4 and int(metrics["num_updates"]) == 1
 
 
+@pytest.mark.slow
 def test_ppo_early_stops_on_kl(tabular_ppo):
     _, update, optimizer = tabular_ppo
     rollout = tabular_rollout(0, 4, 2, reward_scale=10.0)
@@ -370,6 +378,7 @@ def poison_rewards(rollout, where):
     return rollout.replace(transitions=transitions.replace(reward=jnp.where(where, jnp.nan, transitions.reward)))
 
 
+@pytest.mark.slow
 def test_nonfinite_updates_are_skipped_and_counted(tabular_ppo):
     _, update, optimizer = tabular_ppo
     params = tabular_params()
@@ -441,6 +450,7 @@ def bandit_rollout(model, params, obs, key_sample):
     )
 
 
+@pytest.mark.slow
 def test_act_samples_legal_actions_with_consistent_log_probs(bandit):
     model, params, obs = bandit
     action, log_prob, value = act(params, model.apply, obs, jax.random.key(3))
@@ -454,6 +464,7 @@ def test_act_samples_legal_actions_with_consistent_log_probs(bandit):
     np.testing.assert_array_equal(greedy_action, distributions.greedy(output.logits, obs["action_mask"]))
 
 
+@pytest.mark.slow
 def test_ppo_learns_a_bandit(bandit):
     model, params, obs = bandit
     config = PPOConfig(epochs=4, num_minibatches=2, learning_rate=3e-3, ent_coef=0.0)
@@ -471,6 +482,7 @@ def test_ppo_learns_a_bandit(bandit):
     assert int(metrics["nonfinite_updates"]) == 0
 
 
+@pytest.mark.slow
 def test_reinforce_learns_a_bandit(bandit):
     model, params, obs = bandit
     config = ReinforceConfig(baseline="mean", learning_rate=1e-2, ent_coef=0.0)

@@ -8,6 +8,7 @@ import random
 
 import hypothesmith
 import libcst as cst
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +51,7 @@ def test_generated_programs_are_deterministic_and_parse() -> None:
         assert parse_program(source).code == source
 
 
+@pytest.mark.slow
 def test_rules_keep_an_exact_mask_on_generated_programs() -> None:
     sources = [fuzz.generate_program(random.Random(seed)) for seed in SEEDS]
     sites, failures = fuzz.fuzz_sources(sources, ALL_RULES, max_sites=MAX_SITES)
@@ -59,6 +61,7 @@ def test_rules_keep_an_exact_mask_on_generated_programs() -> None:
     assert len(never) <= 3, f"the generator no longer reaches {sorted(never)}"  # a few may miss these seeds
 
 
+@pytest.mark.slow
 def test_rules_survive_hypothesmith_programs() -> None:
     @settings(QUICK, max_examples=25)
     @given(hypothesmith.from_grammar(), st.integers(0, 10_000))

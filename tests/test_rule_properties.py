@@ -72,6 +72,7 @@ def test_a_mutation_gets_a_shrunk_counterexample(service, tiny_problem) -> None:
     assert result.recorded == 4 and result.examples >= 1
 
 
+@pytest.mark.slow
 def test_safe_rewrites_of_corpus_problems_pass(service) -> None:
     items = []
     for name in ("count_status_codes", "dedupe_emails", "inventory_value", "node_degrees"):
@@ -129,6 +130,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 def test_a_hostile_candidate_costs_one_job(service, tiny_problem) -> None:
     good = tiny_problem.program.replace("result = 0\n    for x in xs:\n        result += x\n", "result = sum(xs)\n")
     items = [(tiny_problem, source) for source in HOSTILE.values()] + [(tiny_problem, good)]
@@ -203,6 +205,7 @@ def test_one_object_passed_twice_is_drawn(service) -> None:
     assert found.call.endswith("with arguments 0 and 1 one object")
 
 
+@pytest.mark.slow
 def test_the_launcher_writes_its_report(tmp_path) -> None:
     out = tmp_path / "soundness.md"
     completed = subprocess.run(

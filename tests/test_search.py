@@ -20,6 +20,7 @@ def test_identity_returns_the_original(service, tiny_problem):
     assert result.best.source == tiny_problem.program and result.best.phi == 0.0 and result.best.rules == ()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["random", "apply_all", "greedy", "beam", "exhaustive"])
 def test_methods_respect_budget_and_improve(method, service, tiny_problem):
     config = search.SearchConfig(budget=12, max_depth=2, seed=1)
@@ -29,6 +30,7 @@ def test_methods_respect_budget_and_improve(method, service, tiny_problem):
     assert result.best.phi > 0  # every method finds the sum() rewrite of the tiny loop
 
 
+@pytest.mark.slow
 def test_exhaustive_is_the_ceiling(service, tiny_problem):
     config = search.SearchConfig(budget=500, max_depth=2, beam_width=2, seed=3)
     results = {m: search.run_search(tiny_problem, m, service, REWARD, config)
@@ -56,6 +58,7 @@ def broken_scores_highest(monkeypatch):
     return broken_seen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["random", "greedy", "beam", "exhaustive"])
 def test_unsafe_rules_never_yield_a_broken_result(method, service, tiny_problem, broken_scores_highest):
     config = search.SearchConfig(budget=40, max_depth=2, allow_unsafe=True, seed=1)
@@ -70,6 +73,7 @@ def test_unknown_method_is_a_clear_error(service, tiny_problem):
         search.run_search(tiny_problem, "psychic", service, REWARD)
 
 
+@pytest.mark.slow
 def test_search_launcher_writes_results(tmp_path):
     out = tmp_path / "greedy.json"
     command = [sys.executable, "-m", "launch.search", "--method", "greedy", "--split", "heldout",

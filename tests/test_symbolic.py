@@ -30,6 +30,7 @@ def test_a_differing_input_is_a_counterexample():
     assert check.first_difference == "Given: (x=7), original.f : returns 0; candidate.f : returns 7"
 
 
+@pytest.mark.slow
 @needs_crosshair
 @pytest.mark.timeout(120)
 def test_an_equivalent_rewrite_has_no_difference_found():
@@ -45,6 +46,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 @needs_crosshair
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
@@ -102,6 +104,7 @@ class PassingMeasurer:
 DOUBLE = "def f(x: int) -> int:\n    return x * 2\n"
 
 
+@pytest.mark.slow
 @needs_crosshair
 @pytest.mark.timeout(120)
 def test_a_counterexample_rejects_the_best_candidate_and_the_next_is_verified(tmp_path):
@@ -127,6 +130,7 @@ SCALE = "def scale(x: int) -> int:\n    total = 0\n    for _ in range(3):\n     
 SCALE_BUGGY = "def scale(x: int) -> int:\n    return 3 * x if x != 1234 else 0\n"
 
 
+@pytest.mark.slow
 @needs_crosshair
 @pytest.mark.timeout(300)
 def test_optimize_falls_back_to_the_original_and_shows_the_counterexample(tmp_path, service, monkeypatch):

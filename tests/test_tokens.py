@@ -477,6 +477,7 @@ def _corpus_programs() -> list[tuple[str, str]]:
     return programs
 
 
+@pytest.mark.slow
 def test_every_corpus_program_tokenizes():
     for name, source in _corpus_programs():
         module = parse_program(source)
@@ -502,6 +503,7 @@ class _RenameUnknownNames(cst.CSTTransformer):
         return updated_node.with_changes(value=fresh)
 
 
+@pytest.mark.slow
 def test_renaming_identifiers_in_corpus_programs_keeps_the_tokens():
     for index, (name, source) in enumerate(_corpus_programs()):
         module = parse_program(source)
@@ -512,6 +514,7 @@ def test_renaming_identifiers_in_corpus_programs_keeps_the_tokens():
             np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=f"{name}: {field}")
 
 
+@pytest.mark.slow
 def test_real_rules_sites_are_all_tokens():
     rewrites = pytest.importorskip("codeopt_jax.rewrites")
     rules = getattr(rewrites, "ALL_RULES", None)
@@ -630,6 +633,7 @@ def test_a_focus_longer_than_the_window_starts_at_its_def():
     assert f"positions 1.. are tokens {first}.." in tk.describe(window)
 
 
+@pytest.mark.slow
 def test_focus_changes_nothing_when_the_program_fits_or_names_no_top_level_function():
     fields = ("tokens", "depth", "parent", "valid", "node_id")
     for source, focus, max_len in [(SAMPLE, "squares_of_evens", 128), (_module_with_helpers(12, 12), "nope", 64),

@@ -66,6 +66,7 @@ def trained_run(small_corpus, tmp_path_factory):
     return config, workdir, train(config, workdir, log=lambda line: None)
 
 
+@pytest.mark.slow
 def test_ppo_learns_to_beat_a_random_policy(small_corpus, trained_run):
     config, workdir, result = trained_run
     trained = float(np.mean([episode.phi for episode in result.final_eval]))
@@ -78,6 +79,7 @@ def test_ppo_learns_to_beat_a_random_policy(small_corpus, trained_run):
     assert last > first, (first, last)
 
 
+@pytest.mark.slow
 def test_training_counts_the_distinct_programs_it_visits(trained_run):
     config, workdir, _ = trained_run
     counts = [r[DISTINCT_PROGRAMS] for r in read_metrics(workdir / "metrics.jsonl") if DISTINCT_PROGRAMS in r]
@@ -99,6 +101,7 @@ def _launch(workdir, corpus_root, iterations):
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_and_matches_an_uninterrupted_one(small_corpus, tmp_path):
     reference = _launch(tmp_path / "a", small_corpus, 4)
     output_a, _ = reference.communicate(timeout=400)
@@ -122,6 +125,7 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_one(small_corpus, tmp_p
     assert _strip(metrics_a) == _strip(metrics_b)  # deterministic, and resuming changes nothing
 
 
+@pytest.mark.slow
 def test_sigterm_saves_and_returns(small_corpus, tmp_path):
     """SIGTERM arrives when the first iteration reports progress (an event, not a wall-clock delay)."""
     config = tiny_config(small_corpus, iterations=50, checkpoint_every=100)
@@ -147,6 +151,7 @@ def test_a_longer_rule_list_is_named_by_what_it_adds():
     assert changed == "rules: checkpoint has 2 entries, current 2; entry 1 differs: checkpoint 'b' != current 'x'"
 
 
+@pytest.mark.slow
 def test_incompatible_checkpoint_is_a_clear_error(trained_run):
     from codeopt_jax.checkpoints import CheckpointMismatchError
     config, workdir, _ = trained_run

@@ -79,6 +79,7 @@ def _user(tmp_path: pathlib.Path, style: str):
     return build_user_problem(str(tmp_path / "shop_totals.py"), "weighted_total", str(tmp_path / "tests_file.py"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", sorted(TESTS))
 def test_every_test_style_runs_with_a_synthesized_workload(style, tmp_path, service):
     user = _user(tmp_path, style)
@@ -145,6 +146,7 @@ MUTATING_NOT = '''def drop_negatives(values):
 '''
 
 
+@pytest.mark.slow
 def test_an_original_that_mutates_its_arguments_is_accepted_and_candidates_must_match(service):
     user = harness_problem(MUTATING, "clean.py", "drop_negatives", MUTATING_TESTS, "clean_tests.py")
     problem = attach_workload(user, "def workload():\n    return [([(-1) ** i * i for i in range(300)],)]\n",
@@ -183,6 +185,7 @@ MBPP_FILE = ROOT.parent / "shared" / "data" / "mbpp" / "mbpp.jsonl"
 needs_mbpp = pytest.mark.skipif(not MBPP_FILE.exists(), reason="MBPP's mbpp.jsonl is not present")
 
 
+@pytest.mark.slow
 @needs_mbpp
 def test_mbpp_splits_and_harnesses():
     test = mbpp.load_tasks(str(MBPP_FILE), "test")
@@ -195,6 +198,7 @@ def test_mbpp_splits_and_harnesses():
     assert first.family == "mbpp" and harnesses[0].test_style == "asserts"
 
 
+@pytest.mark.slow
 @needs_mbpp
 def test_mbpp_tasks_load_with_workloads(service):
     from codeopt_jax import benchmarks
