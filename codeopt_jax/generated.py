@@ -26,7 +26,6 @@ import functools
 import hashlib
 import os
 import pathlib
-import time
 from typing import Callable, Iterable, Sequence
 
 from codeopt_jax import corpus, generator
@@ -228,10 +227,3 @@ def family_rows(outcomes: Sequence[GeneratedProblem]) -> list[FamilyRow]:
         rows.append(FamilyRow(family, sum(o.problem is not None for o in mine), sum(o.cached for o in mine),
                               dict(sorted(dropped.items())), times[len(times) // 2] if times else None))
     return rows
-
-
-def timed(function: Callable[[], list[GeneratedProblem]]) -> tuple[list[GeneratedProblem], float]:
-    """(the outcomes, seconds taken)."""
-    start = time.perf_counter()
-    outcomes = function()
-    return outcomes, time.perf_counter() - start

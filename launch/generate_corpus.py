@@ -30,7 +30,6 @@ _OUT_DIR = flags.DEFINE_string("out_dir", None, "Folder for the corpus files (wr
 _CACHE_DIR = flags.DEFINE_string("cache_dir", "runs/generated_cache",
                                  "Cache of made problems ('' : none; then everything is made again).")
 _WORKERS = flags.DEFINE_integer("workers", 2, "Sandboxed scoring workers.")
-_BATCH = flags.DEFINE_integer("batch", 64, "Problems per sandbox batch (one progress line each).")
 _SHOW_DROPS = flags.DEFINE_integer("show_drops", 5, "Print the details of this many dropped problems.")
 
 
@@ -71,16 +70,15 @@ def main(argv: list[str]) -> int:
         service.pool.wait_ready()
         ready = time.perf_counter()
         log(f"sandbox workers ready in {ready - start:.1f} s")
-        for first in range(0, len(addresses), _BATCH.value):
-            batch = addresses[first:first + _BATCH.value]
+        for family in families:  # one family at a time: its seconds are its own
+            batch = [a for a in addresses if a.family == family]
             batch_start = time.perf_counter()
             made = generated.make_problems(batch, service, _CACHE_DIR.value or None)
-            elapsed = time.perf_counter() - batch_start
-            for outcome in made:  # a batch's time, shared by its problems' families
-                seconds[outcome.address.family] = seconds.get(outcome.address.family, 0.0) + elapsed / len(made)
+            seconds[family] = time.perf_counter() - batch_start
             outcomes.extend(made)
-            log(f"  {len(outcomes)}/{len(addresses)} done: {sum(o.problem is not None for o in outcomes)} made, "
-                f"{sum(o.problem is None for o in outcomes)} dropped ({time.perf_counter() - ready:.1f} s)")
+            log(f"  {family}: {sum(o.problem is not None for o in made)} made, "
+                f"{sum(o.problem is None for o in made)} dropped in {seconds[family]:.1f} s "
+                f"({len(outcomes)}/{len(addresses)} done, {time.perf_counter() - ready:.1f} s)")
     total = time.perf_counter() - ready
     for outcome in outcomes:
         if outcome.problem is not None:

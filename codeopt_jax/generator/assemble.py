@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from codeopt_jax.generator import exprs, stages
 from codeopt_jax.generator.code import Context, Cost, Param, Stage, TargetFunction, indent, unique
-from codeopt_jax.generator.kinds import (BatchesKind, DictElem, ElementKind, FloatElem, GroupsKind, IntElem,
-                                         KeyElem, ListKind, TupleElem, element_kinds)
+from codeopt_jax.generator.kinds import (BatchesKind, DictElem, ElementKind, GroupsKind, ListKind, TupleElem,
+                                         element_kinds)
 from codeopt_jax.generator.lexicon import (GROUP_KEY, RESULT_LIST, VERBS_BUILD, VERBS_COUNT, VERBS_SELECT,
                                            VERBS_SUM, function_name, plural)
 

@@ -153,7 +153,8 @@ def render_problem(draft: ProblemDraft, expected: Sequence[str], workload_source
     tolerant = any(has_float(value) for value in expected)
     asserts = []
     for args, value in zip(draft.check_inputs, expected):
-        call = f"candidate{args}" if args.endswith(",)") is False else f"candidate{args[:-2]})"
+        inside = args[1:-1]  # "(a, b)" -> "a, b"; "(a,)" -> "a"
+        call = f"candidate({inside[:-1] if inside.endswith(',') else inside})"
         asserts.append(f"    assert close({call}, {value})\n" if tolerant else f"    assert {call} == {value}\n")
     check = "def check(candidate):\n" + (_CLOSE if tolerant else "") + "".join(asserts)
     return f"{_header(draft)}\n\n{check}\n\n{workload_source or draft.workload_source}"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from codeopt_jax.generator import exprs
 from codeopt_jax.generator.assemble import collection_name, pick_element
 from codeopt_jax.generator.code import Context, Cost, Param, TargetFunction
-from codeopt_jax.generator.kinds import (FloatElem, GroupsKind, IntElem, IntScalar, KeyElem, ListKind,
-                                         MappingKind, TextKind)
+from codeopt_jax.generator.kinds import (DictElem, FloatElem, GroupsKind, IntElem, IntScalar, KeyElem, ListKind,
+                                         MappingKind, TextKind, TupleElem)
 from codeopt_jax.generator.lexicon import VERBS_BUILD, VERBS_SELECT, function_name
 
 
@@ -145,16 +145,59 @@ def group_totals(ctx: Context) -> TargetFunction:
 
 def word_split(ctx: Context) -> TargetFunction:
     rng, names = ctx.rng, ctx.names
-    text = names.fresh(("text", "document", "body"))
-    body = (f"return len({text}.split()), {text}.count(\"{rng.choice('aeiou')}\")",)
+    text = names.fresh(("text", "document", "body", "page", "note", "transcript"))
+    needle = rng.choice(("a", "e", "i", "o", "u", "ab", "de", " ", "gh"))
+    style = rng.randrange(3)
+    if style == 0:
+        body = (f"return len({text}.split()), {text}.count({needle!r})",)
+    elif style == 1:
+        body = (f"return {text}.count({needle!r})",)
+    else:
+        body = (f"return {text}.split()[-{rng.randint(1, 3)}:]",)
     name = function_name(rng, names, ("measure", "words_and_vowels"), text)
     return TargetFunction(name, (Param(text, TextKind("abc de fgh ijk lmno ")),), body,
                           f"The number of words in {text} and of one vowel.", ("already_good",),
                           Cost(20, max_size=300_000))
 
 
+def keyed_sort(ctx: Context) -> TargetFunction:
+    """A full sort or an extremum by a key function (never a prefix of a sort: that is a pattern)."""
+    rng, names, domain = ctx.rng, ctx.names, ctx.domain
+    elem = rng.choice((TupleElem(domain, True), DictElem(domain, True)))
+    coll = names.fresh((domain.collection, "records", "rows"))
+    r = names.fresh(("r", "row", "rec"))
+    view = elem.view(r)
+    field = rng.choice((view.num, view.amt))
+    style = rng.randrange(3)
+    if style == 0:
+        body = (f"return sorted({coll}, key=lambda {r}: {field}{rng.choice(('', ', reverse=True'))})",)
+        summary, cost = f"The {coll} ordered by one field.", 700
+    elif style == 1:
+        fn = rng.choice(("max", "min"))
+        body = (f"return {fn}({coll}, key=lambda {r}: {field}, default=None)",)
+        summary, cost = f"The {coll} entry with the {fn}imum of one field.", 160
+    else:
+        body = (f"return {{{view.key}: {field} for {r} in {coll} if {field} > 0}}",)
+        summary, cost = f"Key -> value for the {coll} with a positive value.", 150
+    name = function_name(rng, names, ("rank", "order", "pick", "index"), coll)
+    return TargetFunction(name, (Param(coll, ListKind(elem)),), body, summary, ("already_good",),
+                          Cost(cost, max_size=100_000))
+
+
+def set_algebra(ctx: Context) -> TargetFunction:
+    rng, names, domain = ctx.rng, ctx.names, ctx.domain
+    keys = KeyElem(domain.key_prefix, domain.key_pool, domain.key_field)
+    left, right = names.fresh(("before", "old", "first", "yesterday")), names.fresh(("after", "new", "second", "today"))
+    op, phrase = rng.choice((("&", "in both"), ("-", "only in the first"), ("|", "in either"), ("^", "in exactly one")))
+    body = (f"return sorted(set({left}) {op} set({right}))",)
+    name = function_name(rng, names, ("compare", "diff", "overlap"), left, right)
+    return TargetFunction(name, (Param(left, ListKind(keys)), Param(right, ListKind(keys))), body,
+                          f"The keys {phrase} of {left} and {right}, sorted.", ("already_good",),
+                          Cost(220, max_size=200_000))
+
+
 VARIANTS = (comprehension, comprehension, builtin_reduce, set_filter, dict_lookups, counting, joined, group_totals,
-            word_split)
+            word_split, keyed_sort, set_algebra)
 
 
 def already_good_target(ctx: Context) -> TargetFunction:

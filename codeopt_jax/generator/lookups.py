@@ -21,12 +21,26 @@ def join(ctx: Context) -> TargetFunction:
     table = names.fresh((plural(domain.key_field), "profiles", "reference", "directory", "catalog"))
     fact, row = names.fresh((domain.item, "fact", "event")), names.fresh(("row", "info", "profile", "entry", "ref"))
     fv, tv = facts_elem.view(fact), table_elem.view(row)
-    out = names.fresh(RESULT_LIST)
-    value = rng.choice((f"({fv.key}, {fv.num}, {tv.num})", f"{fv.num} * {tv.num}", f"({fv.key}, {tv.num})"))
-    first_only = rng.random() < 0.4
-    lines = [f"{out} = []", f"for {fact} in {facts}:", f"    for {row} in {table}:",
-             f"        if {fv.key} == {tv.key}:", f"            {out}.append({value})"]
-    if first_only:
+    test = rng.choice((f"{fv.key} == {tv.key}", f"{tv.key} == {fv.key}"))
+    if rng.random() < 0.3:
+        test += rng.choice((f" and {fv.num} > 0", f" and {tv.num} != 0", f" and {fv.num} >= {tv.num}"))
+    style = rng.randrange(4)
+    if style == 0:
+        out = names.fresh(RESULT_LIST)
+        value = rng.choice((f"({fv.key}, {fv.num}, {tv.num})", f"{fv.num} * {tv.num}", f"({fv.key}, {tv.num})"))
+        init, update = f"{out} = []", f"{out}.append({value})"
+    elif style == 1:
+        out = names.fresh(TABLE)
+        init, update = f"{out} = {{}}", f"{out}[{fv.key}] = {tv.num}"
+    elif style == 2:
+        out = names.fresh(("total", "amount", "weighted"))
+        init, update = f"{out} = 0", f"{out} += {fv.num} * {tv.num}"
+    else:
+        out = names.fresh(("matched", "hits", "joined"))
+        init, update = f"{out} = 0", f"{out} += 1"
+    lines = [init, f"for {fact} in {facts}:", f"    for {row} in {table}:", f"        if {test}:",
+             f"            {update}"]
+    if rng.random() < 0.4:
         lines.append("            break")
     size = rng.choice((40, 80, 150, 250))
     name = function_name(rng, names, ("join", "attach", "match", "enrich", "combine"), facts, "with", table)

@@ -8,45 +8,80 @@ from __future__ import annotations
 
 from codeopt_jax.generator.assemble import collection_name
 from codeopt_jax.generator.code import Context, Cost, Param, TargetFunction
-from codeopt_jax.generator.kinds import (DictElem, FloatElem, GraphKind, GroupsKind, IntElem, IntScalar, ListKind,
-                                         TupleElem)
+from codeopt_jax.generator.kinds import (DictElem, FixedValues, FloatElem, GraphKind, GroupsKind, IntElem, IntScalar,
+                                         ListKind, MappingKind, KeyElem, TupleElem)
 from codeopt_jax.generator.lexicon import RESULT_LIST, function_name
 
 # ----------------------------------------------------------------------------- queue_front
 
 
 def breadth_first(ctx: Context) -> TargetFunction:
+    """Breadth-first search over a dict graph with a list as the queue; the visited bookkeeping,
+    the neighbour lookup, what is returned and an optional goal or hop limit are drawn."""
     rng, names = ctx.rng, ctx.names
     graph = names.fresh(("graph", "links", "adjacency", "network", "routes"))
     start = names.fresh(("start", "source", "origin", "root"))
-    queue, node, nxt = names.fresh(("queue", "frontier", "pending", "todo")), names.fresh(("node", "current", "here")), \
-        names.fresh(("nxt", "neighbour", "child", "target"))
-    style = rng.randrange(3)
-    if style == 0:
-        out, seen = names.fresh(("order", "visited_order", "reached")), names.fresh(("seen", "visited", "marked"))
-        lines = (f"{queue} = [{start}]", f"{seen} = {{{start}}}", f"{out} = []", f"while {queue}:",
-                 f"    {node} = {queue}.pop(0)", f"    {out}.append({node})", f"    for {nxt} in {graph}.get({node}, []):",
-                 f"        if {nxt} not in {seen}:", f"            {seen}.add({nxt})", f"            {queue}.append({nxt})",
-                 f"return {out}")
-        summary = f"The nodes of {graph} in breadth-first order from {start}."
-    elif style == 1:
-        dist = names.fresh(("distance", "hops", "depth", "level"))
-        lines = (f"{dist} = {{{start}: 0}}", f"{queue} = [{start}]", f"while {queue}:", f"    {node} = {queue}.pop(0)",
-                 f"    for {nxt} in {graph}.get({node}, []):", f"        if {nxt} not in {dist}:",
-                 f"            {dist}[{nxt}] = {dist}[{node}] + 1", f"            {queue}.append({nxt})",
-                 f"return {dist}")
+    queue, node, nxt = names.fresh(("queue", "frontier", "pending", "todo")), \
+        names.fresh(("node", "current", "here")), names.fresh(("nxt", "neighbour", "child", "target"))
+    dist = names.fresh(("distance", "hops", "depth", "level"))
+    seen = names.fresh(("seen", "visited", "marked"))
+    marking = rng.choice(("set", "dict", "dict"))  # how visited nodes are remembered
+    result = rng.choice(("order", "count", "distances", "farthest")) if marking == "dict" else \
+        rng.choice(("order", "count"))
+    lookup = rng.randrange(3)
+    goal = names.fresh(("goal", "destination", "exit_node")) if rng.random() < 0.3 else ""
+    limit = names.fresh(("max_hops", "radius", "horizon")) if marking == "dict" and rng.random() < 0.3 else ""
+    lines = [f"{queue} = [{start}]"]
+    lines.append(f"{seen} = {{{start}}}" if marking == "set" else f"{dist} = {{{start}: 0}}")
+    out = names.fresh(("order", "visited_order", "reached", "count", "far"))
+    if result == "order":
+        lines.append(f"{out} = []")
+    elif result in ("count", "farthest"):
+        lines.append(f"{out} = 0")
+    lines += [f"while {queue}:", f"    {node} = {queue}.pop(0)"]
+    if result == "order":
+        lines.append(f"    {out}.append({node})")
+    elif result == "count":
+        lines.append(f"    {out} += 1")
+    elif result == "farthest":
+        lines.append(f"    {out} = max({out}, {dist}[{node}])")
+    if goal:
+        found = f"{dist}[{node}]" if marking == "dict" else "True"
+        lines += [f"    if {node} == {goal}:", f"        return {found}"]
+    if limit:
+        lines += [f"    if {dist}[{node}] >= {limit}:", "        continue"]
+    inner = ["    " * 0 + f"if {nxt} not in {seen if marking == 'set' else dist}:"]
+    inner += [f"    {seen}.add({nxt})" if marking == "set" else f"    {dist}[{nxt}] = {dist}[{node}] + 1",
+              f"    {queue}.append({nxt})"]
+    if lookup == 0:
+        lines.append(f"    for {nxt} in {graph}.get({node}, []):")
+        lines += [f"        {x}" for x in inner]
+    elif lookup == 1:
+        lines.append(f"    for {nxt} in {graph}.get({node}, ()):")
+        lines += [f"        {x}" for x in inner]
+    else:
+        lines += [f"    if {node} in {graph}:", f"        for {nxt} in {graph}[{node}]:"]
+        lines += [f"            {x}" for x in inner]
+    if goal:
+        lines.append("return None" if marking == "dict" else "return False")
+        summary = f"Whether (and how far) {goal} is reachable from {start} in {graph}."
+    elif result == "distances":
+        lines.append(f"return {dist}")
         summary = f"The hop count from {start} to every node of {graph} it reaches."
     else:
-        seen, count = names.fresh(("seen", "visited")), names.fresh(("count", "reached", "size"))
-        lines = (f"{queue} = [{start}]", f"{seen} = {{{start}}}", f"{count} = 0", f"while {queue}:",
-                 f"    {node} = {queue}.pop(0)", f"    {count} += 1", f"    for {nxt} in {graph}.get({node}, []):",
-                 f"        if {nxt} not in {seen}:", f"            {seen}.add({nxt})",
-                 f"            {queue}.append({nxt})", f"return {count}")
-        summary = f"How many nodes of {graph} are reachable from {start}."
+        lines.append(f"return {out}")
+        summary = {"order": f"The nodes of {graph} in breadth-first order from {start}.",
+                   "count": f"How many nodes of {graph} are reachable from {start}.",
+                   "farthest": f"The largest hop count from {start} to a node of {graph}."}[result]
     degree = rng.choice((2, 3))  # one edge per node would reach only a short path from the start
+    params = [Param(graph, GraphKind(degree)), Param(start, IntScalar((0,), 0))]
+    if goal:
+        params.append(Param(goal, FixedValues((1, 2, 0, 5, 3), "-1")))  # the workload's goal is never reached
+    if limit:
+        params.append(Param(limit, FixedValues((0, 1, 2, 3), "1_000_000")))
     name = function_name(rng, names, ("walk", "explore", "reach", "traverse", "visit"), graph)
-    return TargetFunction(name, (Param(graph, GraphKind(degree)), Param(start, IntScalar((0,), 0))), lines, summary,
-                          ("queue_front",), Cost(140 + 70 * degree, quadratic_ns=0.08, max_size=60_000))
+    return TargetFunction(name, tuple(params), tuple(lines), summary, ("queue_front",),
+                          Cost(140 + 70 * degree, quadratic_ns=0.08, max_size=60_000))
 
 
 def round_robin(ctx: Context) -> TargetFunction:
@@ -78,10 +113,12 @@ def recent_first(ctx: Context) -> TargetFunction:
     events = names.fresh(("events", "visits", "actions", collection_name(elem)))
     item, out = names.fresh(("event", "visit", "action", "item")), names.fresh(("recent", "latest_first", "history"))
     view = elem.view(item)
-    if rng.random() < 0.5:
-        lines = (f"{out} = []", f"for {item} in {events}:", f"    {out}.insert(0, {view.whole})", f"return {out}")
+    value = rng.choice((item, item, view.num, f"{view.num} * 2", f"abs({view.num})"))
+    if rng.random() < 0.4:
+        lines = (f"{out} = []", f"for {item} in {events}:", f"    {out}.insert(0, {value})", f"return {out}")
     else:
-        lines = (f"{out} = []", f"for {item} in {events}:", f"    if {view.num} >= 0:", f"        {out}.insert(0, {item})",
+        cond = rng.choice((f"{view.num} >= 0", f"{view.num} != 0", f"{view.num} % 2 == 0", f"{view.num} < 50"))
+        lines = (f"{out} = []", f"for {item} in {events}:", f"    if {cond}:", f"        {out}.insert(0, {value})",
                  f"return {out}")
     name = function_name(rng, names, ("newest_first", "reverse_history", "latest"), events)
     return TargetFunction(name, (Param(events, ListKind(elem)),), lines, f"The {events}, newest first.",
@@ -130,6 +167,25 @@ def top_k(ctx: Context) -> TargetFunction:
                           Cost(per_item, max_size=80_000))
 
 
+def top_k_entries(ctx: Context) -> TargetFunction:
+    """The k entries of a dict with the largest (or smallest) values, sorted by value."""
+    rng, names, domain = ctx.rng, ctx.names, ctx.domain
+    table = names.fresh((f"{domain.count_field}_by_{domain.key_field}", "totals", "scores", "tally"))
+    kv, k = names.fresh(("kv", "entry", "pair", "item")), str(rng.choice((3, 5, 10)))
+    reverse = ", reverse=True" if rng.random() < 0.6 else ""
+    ranked = f"sorted({table}.items(), key=lambda {kv}: {kv}[1]{reverse})[:{k}]"
+    if rng.random() < 0.5:
+        body = (f"return {ranked}",)
+    else:
+        key, value = names.fresh(("key", "name", "label")), names.fresh(("value", "amount", "total"))
+        body = (f"return [{key} for {key}, {value} in {ranked}]",)
+    keys = KeyElem(domain.key_prefix, 10 ** 6, domain.key_field)
+    name = function_name(rng, names, ("top", "leading", "best"), domain.key_field)
+    return TargetFunction(name, (Param(table, MappingKind(keys, domain.count_range[0], domain.count_range[1])),),
+                          body, f"The {k} {'largest' if reverse else 'smallest'} entries of {table} by value.",
+                          ("sorted_prefix",), Cost(420, max_size=60_000))
+
+
 def top_k_per_group(ctx: Context) -> TargetFunction:
     rng, names = ctx.rng, ctx.names
     elem = IntElem(ctx.domain.count_range[0], ctx.domain.count_range[1], ctx.domain.count_field)
@@ -148,7 +204,7 @@ def top_k_per_group(ctx: Context) -> TargetFunction:
 
 
 def sorted_prefix_target(ctx: Context) -> TargetFunction:
-    return ctx.rng.choice((top_k, top_k, top_k_per_group))(ctx)
+    return ctx.rng.choice((top_k, top_k, top_k_entries, top_k_per_group))(ctx)
 
 
 # ----------------------------------------------------------------------------- sorted_search
@@ -166,8 +222,18 @@ def rank_queries(ctx: Context) -> TargetFunction:
         names.fresh(("v", "value", "x"))
     out = names.fresh(("ranks", "counts", "below"))
     op = rng.choice(("<", "<=", ">", ">="))
-    lines = (f"{ordered} = sorted({values})", f"{out} = []", f"for {q} in {queries}:",
-             f"    {out}.append(sum(1 for {v} in {ordered} if {v} {op} {q}))", f"return {out}")
+    count = f"sum(1 for {v} in {ordered} if {v} {op} {q})"
+    style = rng.randrange(3)
+    if style == 0:
+        lines = (f"{ordered} = sorted({values})", f"{out} = []", f"for {q} in {queries}:",
+                 f"    {out}.append({count})", f"return {out}")
+    elif style == 1:
+        lines = (f"{ordered} = sorted({values})", f"{out} = {{}}", f"for {q} in {queries}:",
+                 f"    {out}[{q}] = {count}", f"return {out}")
+    else:
+        share = rng.choice((f"round(100 * {count} / len({ordered}), 2)", f"{count} * 100 // len({ordered})"))
+        lines = (f"{ordered} = sorted({values})", f"if not {ordered}:", "    return []", f"{out} = []",
+                 f"for {q} in {queries}:", f"    {out}.append({share})", f"return {out}")
     size = rng.choice((100, 250, 500))
     name = function_name(rng, names, ("rank", "count_below", "percentile_counts"), queries)
     return TargetFunction(name, (Param(values, ListKind(elem, size)), Param(queries, ListKind(elem))), lines,
@@ -181,8 +247,18 @@ def membership_queries(ctx: Context) -> TargetFunction:
     values, queries = names.fresh(("values", "known", "registered")), names.fresh(("queries", "lookups", "checks"))
     ordered, q = names.fresh(("ordered", "sorted_known", "index")), names.fresh(("q", "query", "probe"))
     hits = names.fresh(("hits", "found", "present"))
-    lines = (f"{ordered} = sorted({values})", f"{hits} = 0", f"for {q} in {queries}:", f"    if {q} in {ordered}:",
-             f"        {hits} += 1", f"return {hits}")
+    negate = rng.random() < 0.3
+    test = f"{q} {'not in' if negate else 'in'} {ordered}"
+    style = rng.randrange(3)
+    if style == 0:
+        lines = (f"{ordered} = sorted({values})", f"{hits} = 0", f"for {q} in {queries}:", f"    if {test}:",
+                 f"        {hits} += 1", f"return {hits}")
+    elif style == 1:
+        lines = (f"{ordered} = sorted({values})", f"{hits} = []", f"for {q} in {queries}:", f"    if {test}:",
+                 f"        {hits}.append({q})", f"return {hits}")
+    else:
+        lines = (f"{ordered} = sorted({values})", f"{hits} = {{}}", f"for {q} in {queries}:",
+                 f"    {hits}[{q}] = {test}", f"return {hits}")
     size = rng.choice((200, 500, 1000))
     name = function_name(rng, names, ("count_known", "count_present", "hits_in"), values)
     return TargetFunction(name, (Param(values, ListKind(elem, size)), Param(queries, ListKind(elem))), lines,
@@ -194,8 +270,10 @@ def first_at_least(ctx: Context) -> TargetFunction:
     elem = _sorted_values(ctx)
     values, x = names.fresh(("slots", "values", "thresholds", "sizes")), names.fresh(("x", "needed", "request"))
     ordered, v = names.fresh(("ordered", "available", "ascending")), names.fresh(("v", "slot", "size"))
-    default = rng.choice(("None", "-1"))
-    lines = (f"{ordered} = sorted({values})", f"for {v} in {ordered}:", f"    if {v} >= {x}:", f"        return {v}",
+    default = rng.choice(("None", "-1", f"{x}"))
+    op = rng.choice((">=", ">"))
+    hit = v
+    lines = (f"{ordered} = sorted({values})", f"for {v} in {ordered}:", f"    if {v} {op} {x}:", f"        return {hit}",
              f"return {default}")
     name = function_name(rng, names, ("smallest_fit", "first_at_least", "next_available"), values)
     lo, hi = elem.lo, elem.hi

@@ -26,9 +26,15 @@ def step_sequences(ctx: Context) -> TargetFunction:
     choices = ctx.rng.choice(((1, 2), (1, 3), (1, 2, 3), (2, 3), (1, 4), (1, 2, 5)))
     depth = {(1, 2): (19, 20, 21), (1, 3): (24, 25, 26), (1, 2, 3): (15, 16, 17), (2, 3): (32, 34, 36),
              (1, 4): (29, 30, 31), (1, 2, 5): (17, 18, 19)}[choices]
-    guard = ctx.rng.choice((f"if {n} < 0:\n        return 0", f"if {n} < 0:\n        return 0"))
-    body = (f"if {n} == 0:", "    return 1", *guard.replace("        ", "    ").split("\n"), f"{total} = 0",
-            f"for {step} in {steps}:", f"    {total} += {name}({n} - {step}, {steps})", f"return {total}")
+    if ctx.rng.random() < 0.5:
+        base = (f"if {n} == 0:", "    return 1", f"if {n} < 0:", "    return 0")
+    else:
+        base = (f"if {n} < 0:", "    return 0", f"if {n} == 0:", "    return 1")
+    if ctx.rng.random() < 0.5:
+        body = base + (f"{total} = 0", f"for {step} in {steps}:", f"    {total} += {name}({n} - {step}, {steps})",
+                       f"return {total}")
+    else:
+        body = base + (f"return sum({name}({n} - {step}, {steps}) for {step} in {steps})",)
     params = (Param(n, ScaledIntScalar((0, 1, 2, 3, 5, 7, -1))), Param(steps, FixedValues((choices,), repr(choices))))
     return TargetFunction(name, params, body, f"Count the ordered ways to cover {n} with steps from {steps}.",
                           ("naive_recursion",), _cost(ctx, depth))
@@ -50,10 +56,31 @@ def linear_recurrence(ctx: Context) -> TargetFunction:
                           _cost(ctx, (20, 21, 22)))
 
 
+def fewest_coins(ctx: Context) -> TargetFunction:
+    """The fewest coins that make an amount (-1 when none do), by trying every coin first."""
+    names = ctx.names
+    name = names.fresh(("fewest_coins", "min_coins", "fewest_stamps", "min_pieces"))
+    amount, coins = names.fresh(("amount", "total", "value")), names.fresh(("coins", "stamps", "pieces"))
+    coin, best, sub = names.fresh(("coin", "stamp", "piece")), names.fresh(("best", "fewest", "least")), \
+        names.fresh(("rest", "sub", "remaining"))
+    body = (f"if {amount} == 0:", "    return 0", f"{best} = -1", f"for {coin} in {coins}:",
+            f"    if {coin} <= {amount}:", f"        {sub} = {name}({amount} - {coin}, {coins})",
+            f"        if {sub} >= 0 and ({best} < 0 or {sub} + 1 < {best}):", f"            {best} = {sub} + 1",
+            f"return {best}")
+    choices = ctx.rng.choice(((1, 3, 4), (2, 5, 7), (1, 4, 6), (3, 5)))
+    depth = {(1, 3, 4): (19, 20, 21), (2, 5, 7): (34, 36, 38), (1, 4, 6): (24, 25, 26), (3, 5): (50, 53, 56)}[choices]
+    return TargetFunction(name, (Param(amount, ScaledIntScalar((0, 1, 2, 5, 7, 9, 4))),
+                                 Param(coins, FixedValues((choices,), repr(choices)))), body,
+                          f"The fewest of {coins} that add up to {amount} (-1 if impossible).",
+                          ("naive_recursion",), Cost(1.0, fixed_size=ctx.rng.choice(depth)))
+
+
 def binomial(ctx: Context) -> TargetFunction:
     names = ctx.names
-    name = names.fresh(("choose", "count_teams", "committees", "subsets_of_size", "binomial"))
-    n, k = names.fresh(("n", "people", "pool", "size")), names.fresh(("k", "picked", "team", "chosen"))
+    name = names.fresh(("choose", "count_teams", "committees", "subsets_of_size", "binomial", "count_panels",
+                        "selections", "ways_to_pick"))
+    n, k = names.fresh(("n", "people", "pool", "size", "candidates", "members")), \
+        names.fresh(("k", "picked", "team", "chosen", "seats", "slots"))
     body = (f"if {k} < 0 or {k} > {n}:", "    return 0", f"if {k} == 0 or {k} == {n}:", "    return 1",
             f"return {name}({n} - 1, {k} - 1) + {name}({n} - 1, {k})")
     depth = ctx.rng.choice((16, 17, 18))
@@ -65,8 +92,10 @@ def binomial(ctx: Context) -> TargetFunction:
 
 def partitions(ctx: Context) -> TargetFunction:
     names = ctx.names
-    name = names.fresh(("partitions", "split_ways", "count_bundles", "ways_to_pack", "count_splits"))
-    n, m = names.fresh(("n", "amount", "total", "units")), names.fresh(("m", "largest", "max_part", "cap"))
+    name = names.fresh(("partitions", "split_ways", "count_bundles", "ways_to_pack", "count_splits",
+                        "count_groupings", "bundle_ways", "partition_count"))
+    n, m = names.fresh(("n", "amount", "total", "units", "size", "quantity")), \
+        names.fresh(("m", "largest", "max_part", "cap", "biggest", "limit"))
     body = (f"if {n} == 0:", "    return 1", f"if {n} < 0 or {m} == 0:", "    return 0",
             f"return {name}({n} - {m}, {m}) + {name}({n}, {m} - 1)")
     depth = ctx.rng.choice((28, 30, 32))
@@ -128,9 +157,10 @@ def common_subsequence(ctx: Context) -> TargetFunction:
 
 def decodings(ctx: Context) -> TargetFunction:
     names = ctx.names
-    name = names.fresh(("count_decodings", "decode_ways", "letter_readings", "parse_ways"))
-    digits = names.fresh(("digits", "code", "message", "encoded"))
-    ways = names.fresh(("ways", "total", "count"))
+    name = names.fresh(("count_decodings", "decode_ways", "letter_readings", "parse_ways", "readings_of",
+                        "count_spellings", "decodings", "ways_to_read"))
+    digits = names.fresh(("digits", "code", "message", "encoded", "cipher", "signal", "pin", "payload"))
+    ways = names.fresh(("ways", "total", "count", "readings", "options"))
     body = (f"if not {digits}:", "    return 1", f'if {digits}[0] == "0":', "    return 0",
             f"{ways} = {name}({digits}[1:])",
             f'if len({digits}) >= 2 and int({digits}[:2]) <= 26:', f"    {ways} += {name}({digits}[2:])",
@@ -142,7 +172,7 @@ def decodings(ctx: Context) -> TargetFunction:
 
 
 VARIANTS = (step_sequences, linear_recurrence, binomial, partitions, grid_routes, best_non_adjacent,
-            common_subsequence, decodings)
+            common_subsequence, decodings, fewest_coins)
 
 
 def recursion_target(ctx: Context) -> TargetFunction:

@@ -22,7 +22,7 @@ def _scorer(ctx: Context, view_of) -> tuple[str, str, str]:
     lines = [f"def {name}({arg}):"]
     if rng.random() < 0.4:
         base = names.fresh(("base", "raw", "points"))
-        lines += [f"    {base} = {expr}", f"    if {base} < 0:", f"        return 0", f"    return {base}"]
+        lines += [f"    {base} = {expr}", f"    if {base} < 0:", "        return 0", f"    return {base}"]
     else:
         lines.append(f"    return {expr}")
     return name, "\n".join(lines) + "\n", arg

@@ -296,7 +296,7 @@ def concat_loop(ctx: Context, coll: str, elem: ElementKind, form: LoopForm) -> S
         lines += [f"    if {cond.text}:", f"        {text} += {label}"]
     else:
         lines.append(f"    {text} += {label}")
-    return Stage(tuple(lines), text, tags=("string_concat",), ns_per_item=150,
+    return Stage(tuple(lines), text, tags=("string_concat",), ns_per_item=210,
                  phrase=f"the {coll} written out as one string")
 
 
@@ -307,7 +307,7 @@ def separator_concat(ctx: Context, coll: str, elem: ElementKind, form: LoopForm)
     label = ctx.rng.choice((f"\"#\" + {lp.view.label}", f"{lp.view.label} + \"!\"", f"\"<\" + {lp.view.label} + \">\"",
                             f"\"- \" + {lp.view.label}", f"{lp.view.label} + \":\""))
     lines = (f'{text} = ""', lp.header, f"    if {text}:", f'        {text} += "{sep}"', f"    {text} += {label}")
-    return Stage(lines, text, tags=("string_concat",), ns_per_item=180,
+    return Stage(lines, text, tags=("string_concat",), ns_per_item=250,
                  phrase=f"the {coll} joined with {sep.strip() or 'spaces'!r}")
 
 
@@ -400,7 +400,7 @@ def count_ifelse(ctx: Context, coll: str, elem: ElementKind, form: LoopForm) -> 
     key = lp.view.key
     lines = (f"{counts} = {{}}", lp.header, f"    if {key} in {counts}:", f"        {counts}[{key}] += 1",
              "    else:", f"        {counts}[{key}] = 1")
-    return Stage(lines, counts, tags=("dict_counting",), ns_per_item=120, phrase=f"how often each key occurs in {coll}")
+    return Stage(lines, counts, tags=("dict_counting",), ns_per_item=170, phrase=f"how often each key occurs in {coll}")
 
 
 def count_get(ctx: Context, coll: str, elem: ElementKind, form: LoopForm) -> Stage:
@@ -408,7 +408,7 @@ def count_get(ctx: Context, coll: str, elem: ElementKind, form: LoopForm) -> Sta
     counts = ctx.names.fresh(TABLE)
     key = lp.view.key
     lines = (f"{counts} = {{}}", lp.header, f"    {counts}[{key}] = {counts}.get({key}, 0) + 1")
-    return Stage(lines, counts, tags=("dict_counting",), ns_per_item=120, phrase=f"how often each key occurs in {coll}")
+    return Stage(lines, counts, tags=("dict_counting",), ns_per_item=170, phrase=f"how often each key occurs in {coll}")
 
 
 def sum_by_key(ctx: Context, coll: str, elem: ElementKind, form: LoopForm) -> Stage:
@@ -417,7 +417,7 @@ def sum_by_key(ctx: Context, coll: str, elem: ElementKind, form: LoopForm) -> St
     value = exprs.number(lp.view, ctx.rng)
     key = lp.view.key
     lines = (f"{totals} = {{}}", lp.header, f"    {totals}[{key}] = {totals}.get({key}, 0) + {value.text}")
-    return Stage(lines, totals, tags=("dict_counting",), ns_per_item=150,
+    return Stage(lines, totals, tags=("dict_counting",), ns_per_item=210,
                  phrase=f"the total {value.phrase} per key of the {coll}")
 
 
@@ -428,7 +428,7 @@ def group_lists(ctx: Context, coll: str, elem: ElementKind, form: LoopForm) -> S
     key = lp.view.key
     lines = (f"{groups} = {{}}", lp.header, f"    if {key} not in {groups}:", f"        {groups}[{key}] = []",
              f"    {groups}[{key}].append({value.text})")
-    return Stage(lines, groups, tags=("dict_counting",), ns_per_item=160,
+    return Stage(lines, groups, tags=("dict_counting",), ns_per_item=230,
                  phrase=f"the {value.phrase} of the {coll} grouped by key")
 
 

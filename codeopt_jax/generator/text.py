@@ -29,10 +29,15 @@ def _apply_lines(ctx: Context, text: str, chars: str, replacement: str) -> tuple
     rng = ctx.rng
     out = ctx.names.fresh(TEXT + ("masked", "cleaned", "scrubbed"))
     ch = ctx.names.fresh(("ch", "c", "char", "symbol"))
-    style = rng.randrange(4)
+    style = rng.randrange(5)
     if style == 0:  # per-character loop with += in both branches
         return out, (f'{out} = ""', f"for {ch} in {text}:", f"    if {ch} in {chars!r}:",
                      f"        {out} += {replacement!r}", "    else:", f"        {out} += {ch}"), 90
+    if style == 4:  # two character classes, an if / elif / else chain
+        other = rng.choice([c for c in "aeiou.,;xyz-_" if c not in chars])
+        return out, (f'{out} = ""', f"for {ch} in {text}:", f"    if {ch} in {chars!r}:",
+                     f"        {out} += {replacement!r}", f"    elif {ch} == {other!r}:",
+                     f"        {out} += {other.upper()!r}", "    else:", f"        {out} += {ch}"), 110
     if style == 1:  # a mapping dict consulted per character
         table = ctx.names.fresh(("table", "mapping", "swaps", "replacements"))
         targets = "".join(rng.choice("ABCDEFGH#*") for _ in chars)
