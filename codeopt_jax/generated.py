@@ -111,13 +111,37 @@ def spread_addresses(count: int, families: Sequence[str] = FAMILIES, seed_start:
     return [GenAddress(checked[i % len(checked)], seed_start + i // len(checked)) for i in range(count)]
 
 
-def _literals_parse(values: Iterable[str]) -> str:
-    """"" when every expected value is one Python expression, else what is wrong (the trainer only parses)."""
+_LITERAL_CALLS = ("float", "set", "frozenset")  # float('inf'), set(), frozenset({...}): `literal_source`'s forms
+
+
+def _is_literal(node: ast.AST) -> bool:
+    """Whether an expression is plain data: constants, containers of them, and literal_source's calls."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _is_literal(node.operand)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):  # complex numbers: 1+2j
+        return _is_literal(node.left) and _is_literal(node.right)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _is_literal(k) and _is_literal(v) for k, v in zip(node.keys, node.values))
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Name) and node.func.id in _LITERAL_CALLS and not node.keywords and \
+            all(_is_literal(a) for a in node.args)
+    return False
+
+
+def _literals_problem(values: Iterable[str]) -> str:
+    """"" when every expected value is plain data written as source, else what is wrong. The
+    values come from a worker: they are parsed here, never evaluated."""
     for index, value in enumerate(values):
         try:
-            ast.parse(value, mode="eval")
-        except (SyntaxError, ValueError) as exc:
+            tree = ast.parse(value, mode="eval")
+        except (SyntaxError, ValueError, RecursionError) as exc:
             return f"expected value {index} is not an expression: {exc}"
+        if not _is_literal(tree.body):
+            return f"expected value {index} is not plain data: {value[:80]}"
     return ""
 
 
@@ -155,8 +179,8 @@ def make_problems(addresses: Sequence[GenAddress], service: ScoringService,
                 reason = TOO_FAST if ms < workload_ms[0] else TOO_SLOW
                 outcomes[index] = GeneratedProblem(address, None, reason, f"one workload pass takes {ms:.2f} ms "
                                                    f"(the range is {workload_ms[0]:g}-{workload_ms[1]:g} ms)", ms)
-            elif _literals_parse(result.outputs):
-                outcomes[index] = GeneratedProblem(address, None, BAD_LITERAL, _literals_parse(result.outputs), ms)
+            elif _literals_problem(result.outputs):
+                outcomes[index] = GeneratedProblem(address, None, BAD_LITERAL, _literals_problem(result.outputs), ms)
             else:
                 text = render_problem(drafts[index], result.outputs)
                 path = str(cache_path(address, cache_dir)) if cache_dir else str(address)

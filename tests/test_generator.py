@@ -183,6 +183,14 @@ def test_the_sandbox_says_why_an_original_cannot_give_expected_values(service, b
         assert result.outputs == ("3", "0") and result.workload_calls == 2 and result.pass_cpu_seconds >= 0
 
 
+@pytest.mark.parametrize("value, plain", [
+    ("{'a': [1, -2.5, None], 'b': (True, 'x')}", True), ("frozenset({1, 2})", True), ("set()", True),
+    ("float('-inf')", True), ("__import__('os').getcwd()", False), ("[x for x in 'ab']", False), ("1 +", False),
+])
+def test_expected_values_from_a_worker_must_be_plain_data(value, plain):
+    assert (generated._literals_problem([value]) == "") is plain
+
+
 def test_the_harness_and_the_job_agree_on_the_check_inputs_function():
     assert draft_lib.CHECK_INPUTS_FUNCTION == expectations.CHECK_INPUTS_FUNCTION
 

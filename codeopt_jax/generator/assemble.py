@@ -74,7 +74,7 @@ def _dedupe_items(ctx: Context, coll: str, elem: ElementKind) -> Stage:
     kept = ctx.names.fresh(("kept", "firsts", "unique_items", "deduped"))
     lines = (f"{seen} = []", f"{kept} = []", lp.header, f"    if {lp.view.key} not in {seen}:",
              f"        {seen}.append({lp.view.key})", f"        {kept}.append({lp.item})")
-    return Stage(lines, kept, tags=("list_membership",), ns_per_item=120 + 8 * min(stages._pool(elem), 300),
+    return Stage(lines, kept, tags=("list_membership",), ns_per_item=120 + 8 * min(stages.key_pool(elem), 300),
                  phrase="first of each key")
 
 

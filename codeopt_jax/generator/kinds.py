@@ -219,11 +219,9 @@ class ListKind:
 
     elem: ElementKind
     fixed_size: int | None = None
-    sort: bool = False
 
     def check_values(self, rng: random.Random) -> list[Any]:
-        values = [small_list(self.elem, case, rng) for case in range(CHECK_CASES)]
-        return [sorted(v) for v in values] if self.sort else values
+        return [small_list(self.elem, case, rng) for case in range(CHECK_CASES)]
 
     def builder(self, rng: str, size: int) -> str:
         n = self.fixed_size if self.fixed_size is not None else size
@@ -235,7 +233,7 @@ class ListKind:
             body = _records_builder(self.elem, rng, n)
         else:
             body = f"[{self.elem.builder(rng)} for _ in range({n})]"
-        return f"sorted({body})" if self.sort else body
+        return body
 
 
 def _records_builder(elem: TupleElem | DictElem, rng: str, n: int) -> str:

@@ -320,7 +320,7 @@ def key_list_param(ctx: Context, view: View, elem: ElementKind, size: int) -> tu
     against ints of the items' range, so most tests scan the whole list."""
     name = ctx.names.fresh(("allowed", "blocked", "wanted", "banned", "known", "watchlist", "excluded", "vip"))
     if view.key_is_str:
-        keys = KeyElem(view.key_prefix, _pool(elem) if view.key_prefix else 300, "key")
+        keys = KeyElem(view.key_prefix, key_pool(elem) if view.key_prefix else 300, "key")
         return Param(name, ListKind(keys, fixed_size=size)), name, view.key
     lo, hi = view.num_range
     tested = f"round({view.num})" if view.num_is_float else view.num
@@ -347,12 +347,12 @@ def seen_dedupe(ctx: Context, coll: str, elem: ElementKind, form: LoopForm) -> S
     value = exprs.Expr(lp.item, "items") if ctx.rng.random() < 0.5 else exprs.value(lp.view, ctx.rng)
     lines = (f"{seen} = []", f"{out} = []", lp.header, f"    if {lp.view.key} not in {seen}:",
              f"        {seen}.append({lp.view.key})", f"        {out}.append({value.text})")
-    pool = _pool(elem)
+    pool = key_pool(elem)
     return Stage(lines, out, tags=("list_membership",), ns_per_item=130 + 8 * min(pool, 300),
                  phrase=f"the {value.phrase} of the first of the {coll} with each key")
 
 
-def _pool(elem: ElementKind) -> int:
+def key_pool(elem: ElementKind) -> int:
     """How many distinct keys the items of a workload have (what a `seen` list grows to)."""
     if isinstance(elem, (TupleElem, DictElem)):
         return elem.domain.key_pool
@@ -530,5 +530,3 @@ STAGES: dict[str, tuple[StageBuilder, ...]] = {
     "loop_invariant": (above_mean, offset_from_extreme, len_scaled, module_attribute),
     "early_exit": (flag_no_break, last_match, flag_else),
 }
-# Stages any list family may put first in a two-pattern function: they keep the item kind.
-PREFIX_STAGES: tuple[StageBuilder, ...] = (filtered_append, membership_filter, seen_dedupe)
