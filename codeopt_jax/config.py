@@ -36,6 +36,9 @@ class TrainConfig:
     checkpoint_every: int = 4          # iterations between checkpoints
     scoring_workers: int = 2           # sandboxed scoring processes
     reward_model_dir: str = ""         # a trained reward model's workdir (for reward.model_weight / env.screen_top_k)
+    generated_problems: int = 0        # gen://<family>/<seed> problems added to the train split (seeds spread over
+                                       # the generator's families; made and validated before training starts)
+    generated_cache: str = "runs/generated_cache"  # made generated problems, reused across runs ("": none)
     d_model: int = size_default("d_model")        # transformer width
     num_heads: int = size_default("num_heads")    # attention heads
     num_layers: int = size_default("num_layers")  # transformer blocks
@@ -49,7 +52,7 @@ class TrainConfig:
         if self.algo not in ALGORITHMS:
             raise ValueError(f"algo must be one of {ALGORITHMS}, got {self.algo!r}")
         check_fields(self, positive=("iterations", "batch_size", "checkpoint_every", "scoring_workers"),
-                     non_negative=("eval_every",))
+                     non_negative=("eval_every", "generated_problems"))
         model_config(self)  # validates the model sizes (e.g. num_heads divides d_model)
         if self.algo == "ppo" and (self.batch_size * self.env.max_steps) % self.ppo.num_minibatches:
             raise ValueError(f"batch_size * env.max_steps ({self.batch_size * self.env.max_steps}) must be "

@@ -1,6 +1,8 @@
 """The training loop: `train(config, workdir)`, resumable, logged, deterministic in op-count mode.
 
-Each iteration: pick B train problems (seeded by (seed, iteration)), sample one episode
+Train problems are the corpus's train split plus `config.generated_problems` generated ones
+(`codeopt_jax.generated`, made before the first iteration); held-out evaluation stays on the
+corpus. Each iteration: pick B train problems (seeded by (seed, iteration)), sample one episode
 per problem (one jitted policy call per step for the batch), update with PPO or
 REINFORCE (jitted, lax.scan inside), log (`train/distinct_programs`: the distinct
 programs the training episodes have reached so far, originals included), and every few
@@ -22,7 +24,7 @@ from typing import Callable
 import jax
 import numpy as np
 
-from codeopt_jax import checkpoints, config as config_lib, corpus
+from codeopt_jax import checkpoints, config as config_lib, corpus, generated
 from codeopt_jax.env import CodeOptEnv
 from codeopt_jax.metrics_log import DISTINCT_PROGRAMS, MetricsWriter, VisitedPrograms
 from codeopt_jax.models.policy import PolicyValueNet, init_policy
@@ -113,6 +115,34 @@ class _StopRequested:
             signal.signal(signal.SIGTERM, self._previous)
 
 
+GENERATION_BATCH = 64  # generated problems made per sandbox batch (one progress line each)
+
+
+def generated_train_problems(config: config_lib.TrainConfig, scoring: ScoringService,
+                             log: Callable[[str], None]) -> list[corpus.Problem]:
+    """The `config.generated_problems` generated problems that pass validation (seeds spread over
+    the generator's families), made in the sandbox or read from `config.generated_cache`; a dropped
+    one is logged with its reason and not replaced."""
+    if not config.generated_problems:
+        return []
+    addresses = generated.spread_addresses(config.generated_problems)
+    cache = config.generated_cache or None
+    log(f"generated problems: {len(addresses)} requested (cache {cache or 'off'}, "
+        f"generator {generated.generator_version()})")
+    outcomes: list[generated.GeneratedProblem] = []
+    for first in range(0, len(addresses), GENERATION_BATCH):
+        outcomes += generated.make_problems(addresses[first:first + GENERATION_BATCH], scoring, cache)
+        log(f"  {len(outcomes)}/{len(addresses)}: {sum(o.problem is not None for o in outcomes)} made "
+            f"({sum(o.cached for o in outcomes)} from the cache), {sum(o.problem is None for o in outcomes)} dropped")
+    dropped: dict[str, int] = {}
+    for outcome in outcomes:
+        if outcome.problem is None:
+            dropped[outcome.reason] = dropped.get(outcome.reason, 0) + 1
+    if dropped:
+        log(f"generated problems dropped: {', '.join(f'{reason} {count}' for reason, count in sorted(dropped.items()))}")
+    return [o.problem for o in outcomes if o.problem is not None]
+
+
 def _save_config(workdir: pathlib.Path, config: config_lib.TrainConfig) -> None:
     path = checkpoints.config_path(workdir)
     path.write_text(json.dumps(config.to_json(), indent=2), encoding="utf-8")
@@ -161,6 +191,7 @@ def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
     hacking = _HackingWatch(log)
     with ScoringService(config.scoring_workers) as scoring, \
             CodeOptEnv(config.env, config.reward, scoring, reward_model) as env, _StopRequested() as stop:
+        train_problems = train_problems + generated_train_problems(config, scoring, log)
         run_start = time.time()
         try:
             while iteration < config.iterations:

@@ -4,6 +4,7 @@
   python -m launch.train --config quick --workdir /tmp/run --algo reinforce --baseline mean
   python -m launch.train --reward timing --brevity_weight 0.2 --iterations 100
   python -m launch.train --set ppo.clip_eps=0.1 --set env.max_len=256   # any config field
+  python -m launch.train --set generated_problems=200   # add 200 generated problems (gen://) to the train split
 
 Re-running with the same --workdir resumes from its latest checkpoint. SIGTERM or
 Ctrl-C saves a checkpoint and exits. Logs: <workdir>/metrics.jsonl and tensorboard.

@@ -18,14 +18,14 @@ from tests.conftest import ROOT
 
 # Bottom to top. A module may import modules of its own layer or of a layer below it.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("primitives: programs, name scopes, tokens, actions, problems, benchmark files, run folders, config checks "
-     "and overrides",
+    ("primitives: programs, name scopes, tokens, actions, problems, benchmark files, run folders, config checks, "
+     "overrides and the problem generator",
      frozenset({"__init__", "program", "syntax", "scopes", "vocabulary", "tokens", "actions", "corpus",
-                "user_problem", "mbpp", "checkpoints", "metrics_log", "validation", "overrides"})),
+                "user_problem", "mbpp", "checkpoints", "metrics_log", "validation", "overrides", "generator"})),
     ("engines: sandboxed scoring, rewrite rules, networks, plots",
      frozenset({"scoring", "rewrites", "models", "plots"})),
-    ("moves, rewards, learning rules, problems with synthesized workloads",
-     frozenset({"moves", "rewards", "rl", "corpus_check", "workloads", "benchmarks"})),
+    ("moves, rewards, learning rules, problems with synthesized workloads, generated problems validated in the sandbox",
+     frozenset({"moves", "rewards", "rl", "corpus_check", "workloads", "benchmarks", "generated"})),
     ("environment, search, reward model, selection of a validated result, single-rewrite effects",
      frozenset({"env", "search", "reward_model", "selection", "rule_effects"})),
     ("training and trained agents",

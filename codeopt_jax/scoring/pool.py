@@ -202,7 +202,7 @@ class WorkerPool:
             os.set_blocking(worker.result_fd, False)
 
     def run(self, jobs: list[dict[str, Any]], wait_ready: bool = False) -> list[dict[str, Any]]:
-        """Runs evaluate (or synthesize, or properties) jobs; returns one fields dict per job, in order.
+        """Runs evaluate (or synthesize, properties, expectations) jobs; returns one fields dict per job, in order.
 
         Never raises for anything a job does; raises RuntimeError only when workers
         cannot start at all. With `wait_ready`, also waits for replacement workers."""

@@ -17,6 +17,7 @@ from typing import Sequence
 from codeopt_jax.corpus import Problem
 from codeopt_jax.scoring import records
 from codeopt_jax.scoring.cache import ScoreCache, cache_key
+from codeopt_jax.scoring.expectations import ExpectationOptions, ExpectationResult
 from codeopt_jax.scoring.pool import WorkerLimits, WorkerPool
 from codeopt_jax.scoring.properties import PropertyOptions, PropertyResult
 from codeopt_jax.scoring.records import ScoreOptions, ScoreRecord
@@ -133,6 +134,20 @@ class ScoringService:
             if "status" in fields and "workload_source" not in fields and "error" not in fields:
                 fields = {"error": f"{fields['status']}: {fields.get('detail', '')}".strip()}
             results.append(SynthesisResult.from_json(fields))
+        return results
+
+    def expectations_many(self, problems: Sequence[Problem],
+                          options: ExpectationOptions = ExpectationOptions()) -> list[ExpectationResult]:
+        """What each generated problem's original does on its check inputs and workload (see
+        `expectations`), on the pool's workers in parallel; a worker that dies or runs past its
+        deadline gives a result whose reason is the pool's status ("timeout", "crash", ...)."""
+        jobs = [{"kind": "expectations", "problem": problem_payload(problem), "options": options.to_json()}
+                for problem in problems]
+        results = []
+        for fields in self.pool.run(jobs) if jobs else []:
+            if "status" in fields and "reason" not in fields:
+                fields = {"reason": str(fields["status"]), "detail": str(fields.get("detail", ""))}
+            results.append(ExpectationResult.from_json(fields))
         return results
 
     def check_properties_many(self, items: Sequence[tuple[Problem, str]],

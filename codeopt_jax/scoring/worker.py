@@ -16,6 +16,9 @@ Jobs (JSON):
   {"kind": "properties", "problem": {...}, "candidate": SOURCE, "options": {...}}
                                                      -> {"kind": "result", "fields": PropertyResult}
      (original and candidate on inputs drawn from the shapes of the tests' calls; see `properties`)
+  {"kind": "expectations", "problem": {...}, "options": {...}}
+                                                     -> {"kind": "result", "fields": ExpectationResult}
+     (a generated problem's harness: the original on its check inputs and workload; see `expectations`)
 Timing jobs, for a worker the pool uses as one side of a timing pair (`timing.py`):
   {"kind": "timing_load", "problem": {...}, "program": SOURCE, "probe_budget": S, "warm_up": BOOL}
                                                      -> {"kind": "timing_loaded", "probe": SECONDS,
@@ -46,7 +49,7 @@ import traceback
 from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
-from codeopt_jax.scoring import checks, measure, properties, protocol, records, sandbox, synthesis
+from codeopt_jax.scoring import checks, expectations, measure, properties, protocol, records, sandbox, synthesis
 from codeopt_jax.scoring.static import static_metrics
 
 _MAX_PROBLEM_STATES = 64
@@ -248,6 +251,38 @@ class Worker:
             return {"error": f"the tests printed more than {self.output_chars} characters"}
         except BaseException as exc:
             return {"error": f"{type(exc).__name__}: {exc}"}
+
+    def expectations(self, problem: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+        """Runs `expectations.compute_expectations` on a generated problem's harness; never raises."""
+        try:
+            settings = expectations.ExpectationOptions(**options)
+        except TypeError as exc:
+            return {"reason": expectations.HARNESS_ERROR, "detail": f"bad expectations options: {exc}"}
+        self.announce("expectations", settings.budget_seconds)
+        stdout = self.stdout = sandbox.CappedStream(self.output_chars)
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = stdout
+        namespace: dict[str, Any] = {}
+        try:
+            try:
+                namespace, _ = harness_namespace(problem)
+            except Exception as exc:
+                return {"reason": expectations.HARNESS_ERROR,
+                        "detail": f"the harness raised {type(exc).__name__}: {exc}"}
+            result = expectations.compute_expectations(namespace, problem["entry_point"], settings)
+            if stdout.getvalue() and not result.reason:
+                result = expectations.ExpectationResult(
+                    reason=expectations.PRINTS, detail=f"it printed {checks.short_repr(stdout.getvalue(), 80)}")
+            return result.to_json()
+        except sandbox.OutputLimitExceeded:
+            return {"reason": expectations.PRINTS, "detail": f"it printed more than {self.output_chars} characters"}
+        except MemoryError:
+            return {"reason": records.MEMORY_LIMIT, "detail": "the original exceeded the memory limit"}
+        except BaseException as exc:
+            return {"reason": records.EXCEPTION, "detail": f"{type(exc).__name__}: {exc}"}
+        finally:
+            sys.stdout, sys.stderr = saved
+            namespace.clear()
 
     @contextlib.contextmanager
     def _harness_with_output_captured(self, problem: dict[str, Any]) -> Iterator[tuple[Callable, Callable]]:
@@ -609,14 +644,18 @@ def main(argv: list[str] | None = None) -> None:
         if kind in ("timing_load", "timing_pass", "timing_finish"):
             protocol.write_message(args.result_fd, worker.timing_job(job))
             continue
-        if kind in ("synthesize", "properties"):
+        if kind in ("synthesize", "properties", "expectations"):
             if kind == "synthesize":
                 fields = worker.synthesize(job["problem"], job.get("options", {}))
+            elif kind == "expectations":
+                fields = worker.expectations(job["problem"], job.get("options", {}))
             else:
                 fields = worker.check_properties(job["problem"], job["candidate"], job.get("options", {}))
             violations = worker.integrity.violations()
             if violations:
-                fields = {"error": f"{kind} altered the worker: " + "; ".join(violations)}
+                message = f"{kind} altered the worker: " + "; ".join(violations)
+                fields = {"reason": "altered_worker", "detail": message} if kind == "expectations" else \
+                    {"error": message}
             protocol.write_message(args.result_fd, {"kind": "result", "fields": fields, "recycle": violations,
                                                     "cpu_seconds": _cpu_seconds()})
             continue
