@@ -1,25 +1,37 @@
-"""Jitted action selection: sample (for rollouts) or greedy (for evaluation)."""
+"""Action selection: jitted `act` (sample) and `act_greedy`, and their padded host-side entry points.
+
+Every rollout calls `sample_actions` / `greedy_actions`, which pad the batch to a fixed
+size (rl.padding), so the jitted functions compile once per padded size, whatever the
+number of problems. `act` draws each row from its own key, fold_in(key_sample, row),
+so a row's sample does not depend on how many rows (padding included) share the call.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections.abc import Mapping
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 
 from codeopt_jax.models import distributions
+from codeopt_jax.rl.padding import pad_observation, padded_batch_size
 from codeopt_jax.rl.types import ApplyFn, Observation
 
 
 @functools.partial(jax.jit, static_argnames=("apply_fn",))
 def act(params, apply_fn: ApplyFn, obs: Observation, key_sample: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """Samples legal actions. obs: dict of [B, ...] with action_mask [B, A].
+    """Samples legal actions, row b with key fold_in(key_sample, b). obs: dict of [B, ...] with action_mask [B, A].
 
     Returns (action [B] int32, log_prob [B], value [B]). apply_fn must be hashable
     (a Linen model's bound `apply` is); it is a static argument.
     """
     output = apply_fn({"params": params}, obs)
     mask = obs["action_mask"]
-    action = distributions.sample(key_sample, output.logits, mask)
+    row_keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key_sample, jnp.arange(mask.shape[0]))
+    action = jax.vmap(distributions.sample)(row_keys, output.logits, mask)
     return action, distributions.log_prob(output.logits, mask, action), output.value
 
 
@@ -30,3 +42,31 @@ def act_greedy(params, apply_fn: ApplyFn, obs: Observation) -> tuple[jax.Array, 
     mask = obs["action_mask"]
     action = distributions.greedy(output.logits, mask)
     return action, distributions.log_prob(output.logits, mask, action), output.value
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyStep:
+    """The policy's choice for B rows: action [B] int32, log_prob [B] float32, value [B] float32 (numpy)."""
+
+    action: np.ndarray
+    log_prob: np.ndarray
+    value: np.ndarray
+
+
+def _unpad(result: tuple[jax.Array, jax.Array, jax.Array], rows: int) -> PolicyStep:
+    action, log_prob, value = (np.asarray(x)[:rows] for x in result)
+    return PolicyStep(action=action, log_prob=log_prob, value=value)
+
+
+def sample_actions(params, apply_fn: ApplyFn, obs: Mapping[str, np.ndarray], key_sample: jax.Array) -> PolicyStep:
+    """`act` on obs (dict of [B, ...] numpy arrays) padded to padded_batch_size(B); the B real rows back."""
+    rows = obs["action_mask"].shape[0]
+    padded = pad_observation(obs, padded_batch_size(rows))
+    return _unpad(act(params, apply_fn, padded, key_sample), rows)
+
+
+def greedy_actions(params, apply_fn: ApplyFn, obs: Mapping[str, np.ndarray]) -> PolicyStep:
+    """`act_greedy` on obs padded to padded_batch_size(B); the B real rows back."""
+    rows = obs["action_mask"].shape[0]
+    padded = pad_observation(obs, padded_batch_size(rows))
+    return _unpad(act_greedy(params, apply_fn, padded), rows)
