@@ -287,7 +287,7 @@ def test_rollout_marks_the_steps_after_an_episode_ends_inactive(service, tiny_pr
     problems = [tiny_problem] * 5 + [done_at_reset]
     with CodeOptEnv(EnvConfig(max_len=64, max_steps=3), reward_preset("opcount"), service) as env:
         rollout, episodes, _ = collect_rollout({"stop": jnp.float32(1.0)}, StopBiasedPolicy(), env, problems,
-                                               jax.random.PRNGKey(2))
+                                               jax.random.PRNGKey(0))
         stop = env.stop_action
     transitions = jax.tree.map(np.asarray, rollout.transitions)
     active, done = transitions.active, transitions.done

@@ -1,4 +1,4 @@
-"""Policy batches are padded to a ladder of sizes: one compile per padded size, real rows unchanged."""
+"""Policy batches are padded to a ladder of sizes: one compile per padded size, the real rows' greedy choices unchanged."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from codeopt_jax.rewards import reward_preset
 from codeopt_jax.rl.padding import pad_observation, padded_batch_size
 from codeopt_jax.rl.sampling import act, act_greedy, greedy_actions, sample_actions
 from codeopt_jax.rollouts import collect_rollout, run_greedy
-from tests.test_active_mask import FEATURES, NUM_ACTIONS, StopBiasedPolicy, linear_apply, linear_params
+from tests.test_active_mask import (FEATURES, NUM_ACTIONS, StopBiasedPolicy, linear_apply, linear_params,
+                                    numpy_log_prob)
 
 
 def test_batch_sizes_round_up_to_powers_of_two():
@@ -56,23 +57,28 @@ def test_padding_leaves_the_real_rows_greedy_choice_unchanged():
     np.testing.assert_allclose(greedy.value, value, rtol=1e-5, atol=1e-6)
 
 
-def test_each_row_samples_with_its_own_key_so_padding_changes_no_real_draw():
+def test_padded_sampling_draws_legal_actions_with_the_real_rows_log_probs():
     rng = np.random.default_rng(2)
     obs = {"features": rng.normal(size=(5, FEATURES)).astype(np.float32),
-           "action_mask": rng.random((5, NUM_ACTIONS)) < 0.7}
+           "action_mask": rng.random((5, NUM_ACTIONS)) < 0.5}
     obs["action_mask"][:, -1] = True
+    obs["action_mask"][0, :-1] = True
     params = linear_params(3)
-    for seed in range(4):
-        key = jax.random.key(seed)
-        sampled = sample_actions(params, linear_apply, obs, key)  # padded to 8 rows inside
-        action, log_prob, _ = act(params, linear_apply, obs, key)
-        assert sampled.action.shape == (5,)
-        np.testing.assert_array_equal(sampled.action, action)
-        np.testing.assert_allclose(sampled.log_prob, log_prob, rtol=1e-5, atol=1e-6)
-        # Row b's draw is the same alone (row b of a 1-row batch is drawn with fold_in(key, 0), so compare
-        # row 0) and in any batch.
-        alone = sample_actions(params, linear_apply, {name: value[:1] for name, value in obs.items()}, key)
-        assert alone.action[0] == sampled.action[0]
+    logits = obs["features"] @ np.asarray(params["w"])
+    drawn = []
+    for seed in range(6):
+        sampled = sample_actions(params, linear_apply, obs, jax.random.key(seed))  # padded to 8 rows inside
+        assert sampled.action.shape == sampled.log_prob.shape == sampled.value.shape == (5,)
+        assert obs["action_mask"][np.arange(5), sampled.action].all()
+        np.testing.assert_allclose(sampled.log_prob, numpy_log_prob(logits, obs["action_mask"], sampled.action),
+                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(sampled.value, obs["features"] @ np.asarray(params["v"]), rtol=1e-5, atol=1e-6)
+        drawn.append(int(sampled.action[0]))
+    assert len(set(drawn)) > 1  # it samples (row 0 has every action legal), not the argmax
+    # A batch already on the ladder is not padded: exactly the jitted function's draw.
+    four = {name: value[:4] for name, value in obs.items()}
+    np.testing.assert_array_equal(sample_actions(params, linear_apply, four, jax.random.key(0)).action,
+                                  act(params, linear_apply, four, jax.random.key(0))[0])
 
 
 def test_rollouts_compile_the_policy_once_per_padded_size(service, tiny_problem):

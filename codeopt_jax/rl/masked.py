@@ -1,9 +1,10 @@
 """Statistics over the active transitions of a fixed-shape batch (padding has weight 0).
 
-Every function takes values [N] (or any shape) and weights of the same shape, 1 for an
-active transition and 0 for padding, and equals the plain statistic of the active
-values alone: the denominator is max(sum(weights), 1), so an all-padding batch gives 0
-rather than NaN.
+Every function takes values [N] (or any shape) and non-negative weights of the same
+shape: 1 for an active transition and 0 for padding (or, for per-minibatch metrics,
+each minibatch's count of active transitions). With 0/1 weights each equals the plain
+statistic of the active values alone; the denominator is max(sum(weights), 1), so an
+all-padding batch gives 0 rather than NaN.
 """
 
 from __future__ import annotations

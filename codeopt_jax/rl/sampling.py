@@ -2,8 +2,9 @@
 
 Every rollout calls `sample_actions` / `greedy_actions`, which pad the batch to a fixed
 size (rl.padding), so the jitted functions compile once per padded size, whatever the
-number of problems. `act` draws each row from its own key, fold_in(key_sample, row),
-so a row's sample does not depend on how many rows (padding included) share the call.
+number of problems. Greedy choices of the real rows are those of an unpadded call; a
+sampled row's draw depends on the padded size (one key draws the whole batch), so a
+given B and key always give the same actions, and a power-of-two B is not padded at all.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import functools
 from collections.abc import Mapping
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from codeopt_jax.models import distributions
@@ -23,15 +23,14 @@ from codeopt_jax.rl.types import ApplyFn, Observation
 
 @functools.partial(jax.jit, static_argnames=("apply_fn",))
 def act(params, apply_fn: ApplyFn, obs: Observation, key_sample: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """Samples legal actions, row b with key fold_in(key_sample, b). obs: dict of [B, ...] with action_mask [B, A].
+    """Samples legal actions. obs: dict of [B, ...] with action_mask [B, A].
 
     Returns (action [B] int32, log_prob [B], value [B]). apply_fn must be hashable
     (a Linen model's bound `apply` is); it is a static argument.
     """
     output = apply_fn({"params": params}, obs)
     mask = obs["action_mask"]
-    row_keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key_sample, jnp.arange(mask.shape[0]))
-    action = jax.vmap(distributions.sample)(row_keys, output.logits, mask)
+    action = distributions.sample(key_sample, output.logits, mask)
     return action, distributions.log_prob(output.logits, mask, action), output.value
 
 
