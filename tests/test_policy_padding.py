@@ -1,4 +1,4 @@
-"""Policy batches are padded to a ladder of sizes: one compile per padded size, the real rows' greedy choices unchanged."""
+"""Policy batches are padded to a ladder of sizes: one compile per size, real rows' greedy choices unchanged."""
 
 from __future__ import annotations
 
