@@ -14,7 +14,9 @@ model's top-k new programs per step: a screened-out program keeps its parent's Î
 (reward 0) until it is measured, and every final program is measured, so the return
 is still the measured Î¦(final). A finished slot stays finished:
 its later steps give reward 0, done True, and a mask that allows only STOP, so a
-fixed-horizon rollout of `max_steps` steps covers every episode.
+fixed-horizon rollout of `max_steps` steps covers every episode (the rollout marks
+those padding steps inactive: `TimeStep.done` before a step says whether its action
+is a real choice, and the learning rules leave them out).
 
 A program longer than L tokens is seen through a window of L tokens centred on the
 problem's entry point (`moves.view_program`).

@@ -1,7 +1,8 @@
 """Running the policy in the environment: training rollouts and greedy episodes.
 
-One jitted policy call per step for the whole batch; the host applies rewrites and
-scores in the worker pools. Only numpy arrays cross into jit.
+One jitted policy call per step for the whole batch, padded to a fixed size
+(rl.sampling), so any number of problems reuses a compiled policy; the host applies
+rewrites and scores in the worker pools. Only numpy arrays cross into jit.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 from codeopt_jax.corpus import Problem
 from codeopt_jax.env import CodeOptEnv, TimeStep
-from codeopt_jax.rl.sampling import act, act_greedy
+from codeopt_jax.rl.sampling import greedy_actions, sample_actions
 from codeopt_jax.rl.types import Rollout, Transition
 
 
@@ -51,7 +52,9 @@ def collect_rollout(params, apply_fn, env: CodeOptEnv, problems: Sequence[Proble
     """Samples one episode per problem for `env.config.max_steps` steps.
 
     Returns the time-major rollout [T, B], the finished episodes, and seconds spent
-    sampling (policy) vs in the environment."""
+    sampling (policy) vs in the environment. A slot whose episode has ended keeps
+    stepping (STOP only, reward 0) until T; its transitions there have active False
+    (active[t] = the episode had not ended before step t)."""
     timings = {"sample_seconds": 0.0, "env_seconds": 0.0}
     start = time.perf_counter()
     timestep = env.reset(problems)
@@ -61,14 +64,14 @@ def collect_rollout(params, apply_fn, env: CodeOptEnv, problems: Sequence[Proble
     steps = []
     for t in range(env.config.max_steps):
         start = time.perf_counter()
-        action, log_prob, value = act(params, apply_fn, timestep.observation, jax.random.fold_in(key_rollout, t))
-        action = np.asarray(action)
+        choice = sample_actions(params, apply_fn, timestep.observation, jax.random.fold_in(key_rollout, t))
         timings["sample_seconds"] += time.perf_counter() - start
         start = time.perf_counter()
-        next_timestep = env.step(action)
+        next_timestep = env.step(choice.action)
         timings["env_seconds"] += time.perf_counter() - start
-        steps.append(Transition(obs=timestep.observation, action=action, log_prob=np.asarray(log_prob),
-                                value=np.asarray(value), reward=next_timestep.reward, done=next_timestep.done))
+        steps.append(Transition(obs=timestep.observation, action=choice.action, log_prob=choice.log_prob,
+                                value=choice.value, reward=next_timestep.reward, done=next_timestep.done,
+                                active=~timestep.done))
         timestep = next_timestep
         _follow(paths, timestep)
     if not timestep.done.all():
@@ -84,7 +87,6 @@ def run_greedy(params, apply_fn, env: CodeOptEnv, problems: Sequence[Problem]) -
     paths: list[list[str]] = [[] for _ in problems]
     _follow(paths, timestep)
     while not timestep.done.all():
-        action, _, _ = act_greedy(params, apply_fn, timestep.observation)
-        timestep = env.step(np.asarray(action))
+        timestep = env.step(greedy_actions(params, apply_fn, timestep.observation).action)
         _follow(paths, timestep)
     return _episodes(env, timestep, paths)

@@ -155,6 +155,7 @@ def test_ppo_loss_at_ratio_one():
         value=jnp.zeros(2),
         advantage=jnp.array([1.0, 3.0]),
         returns=jnp.array([1.0, 2.0]),
+        weight=jnp.ones(2),
     )
     loss, metrics = ppo_loss(tabular_params(value=0.5), tabular_apply, batch, **PPO_HPARAMS)
     assert float(metrics["policy_loss"]) == pytest.approx(-2.0, abs=1e-6)
@@ -179,6 +180,7 @@ def test_ppo_loss_clips_the_ratio():
         value=jnp.zeros(2),
         advantage=jnp.array([2.0, -1.0]),
         returns=jnp.zeros(2),
+        weight=jnp.ones(2),
     )
     _, metrics = ppo_loss(tabular_params(), tabular_apply, batch, **PPO_HPARAMS)
     assert float(metrics["policy_loss"]) == pytest.approx(-0.8, abs=1e-5)
@@ -200,6 +202,7 @@ def test_ppo_value_clipping():
         value=jnp.zeros(2),
         advantage=jnp.zeros(2),
         returns=jnp.array([1.0, 0.5]),
+        weight=jnp.ones(2),
     )
     params = tabular_params(value=0.5)
     _, clipped = ppo_loss(params, tabular_apply, batch, **{**PPO_HPARAMS, "clip_value": True})
@@ -222,13 +225,15 @@ def test_ppo_advantage_normalization():
         value=jnp.zeros(2),
         advantage=jnp.array([1.0, 3.0]),
         returns=jnp.zeros(2),
+        weight=jnp.ones(2),
     )
     _, metrics = ppo_loss(tabular_params(), tabular_apply, batch, **{**PPO_HPARAMS, "normalize_advantages": True})
     assert float(metrics["policy_loss"]) == pytest.approx(0.0, abs=1e-6)
 
 
 REINFORCE_LOGITS = (0.0, 1.0, 2.0)
-REINFORCE_BATCH = ReinforceBatch(obs=all_legal(3), action=jnp.array([0, 2, 1]), returns=jnp.array([1.0, 2.0, 6.0]))
+REINFORCE_BATCH = ReinforceBatch(obs=all_legal(3), action=jnp.array([0, 2, 1]), returns=jnp.array([1.0, 2.0, 6.0]),
+                                 weight=jnp.ones(3))
 
 
 def expected_reinforce_policy_loss(advantage):
@@ -298,6 +303,7 @@ def tabular_rollout(seed, steps, batch, reward_scale=1.0):
             value=jnp.asarray(rng.normal(size=(steps, batch)), jnp.float32),
             reward=jnp.asarray(rng.normal(size=(steps, batch)) * reward_scale, jnp.float32),
             done=jnp.asarray(rng.random((steps, batch)) < 0.3),
+            active=jnp.ones((steps, batch), bool),
         ),
         last_value=jnp.asarray(rng.normal(size=batch), jnp.float32),
     )
@@ -445,6 +451,7 @@ def bandit_rollout(model, params, obs, key_sample):
             value=jnp.stack([step[2] for step in steps]),
             reward=(action == TARGET_ACTION).astype(jnp.float32),
             done=jnp.ones(action.shape, bool),
+            active=jnp.ones(action.shape, bool),
         ),
         last_value=jnp.zeros(16),
     )

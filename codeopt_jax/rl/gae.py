@@ -76,3 +76,16 @@ batched_discounted_returns = jax.vmap(discounted_returns, in_axes=(1, 1), out_ax
 def episode_discounts(done: chex.Array, gamma: float) -> chex.Array:
     """discount_t = gamma where the episode continues after step t, 0 where it ended. done: bool [T, ...]."""
     return jnp.where(done, 0.0, gamma).astype(jnp.float32)
+
+
+def padded_episode_discounts(done: chex.Array, active: chex.Array, gamma: float) -> chex.Array:
+    """discount_t [T, B] for a fixed-horizon rollout whose finished episodes are padded.
+
+    gamma where the episode goes on into step t + 1, 0 where it ended after step t
+    (done) or where step t + 1 is padding (not active), so no estimate ever bootstraps
+    from a padding step's value. The last step keeps `episode_discounts`' rule (it
+    bootstraps from the rollout's last_value unless done). done, active: bool [T, B].
+    """
+    chex.assert_equal_shape([done, active])
+    next_active = jnp.concatenate([active[1:], jnp.ones_like(active[:1])], axis=0)
+    return episode_discounts(done | ~next_active, gamma)

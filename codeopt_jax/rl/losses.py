@@ -2,6 +2,9 @@
 
 `apply_fn({"params": params}, batch.obs)` must return a PolicyOutput with
 logits [N, A] and value [N]; `batch.obs["action_mask"]` [N, A] masks the logits.
+Every mean over transitions is weighted by `batch.weight` [N] (1 active, 0 padding):
+sum(w * x) / max(sum(w), 1), so a batch gives the same loss, gradients and metrics
+as the same batch with its padding rows removed.
 """
 
 from __future__ import annotations
@@ -12,15 +15,11 @@ import jax
 import jax.numpy as jnp
 
 from codeopt_jax.models import distributions
+from codeopt_jax.rl import masked
 from codeopt_jax.rl.types import ApplyFn, PPOBatch, ReinforceBatch
 
 Baseline = Literal["none", "mean", "value"]
 BASELINES: tuple[str, ...] = ("none", "mean", "value")
-
-
-def normalize(x: jax.Array, eps: float = 1e-8) -> jax.Array:
-    """(x - mean) / (std + eps) over the whole array."""
-    return (x - x.mean()) / (x.std() + eps)
 
 
 def ppo_loss(
@@ -43,23 +42,27 @@ def ppo_loss(
     that and the error of batch.value + clip(v - batch.value, -eps, eps).
     Metrics: loss, policy_loss, value_loss, entropy, approx_kl (the k3 estimator
     mean(ratio - 1 - log ratio)), clip_fraction (share of |ratio - 1| > eps).
+    Every mean is over the active transitions (weighted by batch.weight), advantage
+    normalization included.
     """
+    weight = batch.weight
     output = apply_fn({"params": params}, batch.obs)
     mask = batch.obs["action_mask"]
     new_log_prob = distributions.log_prob(output.logits, mask, batch.action)
-    entropy = distributions.entropy(output.logits, mask).mean()
+    entropy = masked.mean(distributions.entropy(output.logits, mask), weight)
 
-    advantage = normalize(batch.advantage) if normalize_advantages else batch.advantage
-    log_ratio = new_log_prob - batch.log_prob
+    advantage = masked.normalize(batch.advantage, weight) if normalize_advantages else batch.advantage
+    # Padding rows get ratio 1 (not just weight 0), so an extreme stored log-prob there cannot overflow exp.
+    log_ratio = jnp.where(weight > 0, new_log_prob - batch.log_prob, 0.0)
     ratio = jnp.exp(log_ratio)
     clipped_ratio = jnp.clip(ratio, 1.0 - clip_eps, 1.0 + clip_eps)
-    policy_loss = -jnp.minimum(ratio * advantage, clipped_ratio * advantage).mean()
+    policy_loss = -masked.mean(jnp.minimum(ratio * advantage, clipped_ratio * advantage), weight)
 
     value_error = jnp.square(output.value - batch.returns)
     if clip_value:
         clipped_value = batch.value + jnp.clip(output.value - batch.value, -clip_eps, clip_eps)
         value_error = jnp.maximum(value_error, jnp.square(clipped_value - batch.returns))
-    value_loss = 0.5 * value_error.mean()
+    value_loss = 0.5 * masked.mean(value_error, weight)
 
     loss = policy_loss + vf_coef * value_loss - ent_coef * entropy
     metrics = {
@@ -67,8 +70,8 @@ def ppo_loss(
         "policy_loss": policy_loss,
         "value_loss": value_loss,
         "entropy": entropy,
-        "approx_kl": jax.lax.stop_gradient(((ratio - 1.0) - log_ratio).mean()),
-        "clip_fraction": jax.lax.stop_gradient((jnp.abs(ratio - 1.0) > clip_eps).mean()),
+        "approx_kl": jax.lax.stop_gradient(masked.mean((ratio - 1.0) - log_ratio, weight)),
+        "clip_fraction": jax.lax.stop_gradient(masked.mean(jnp.abs(ratio - 1.0) > clip_eps, weight)),
     }
     return loss, metrics
 
@@ -90,29 +93,31 @@ def reinforce_loss(
     mean((v - G)^2) (the baseline's gradient never reaches the policy term).
     With normalize_advantages, G - b is further divided by its std (after
     centering). Metrics: loss, policy_loss, value_loss (0 unless "value"),
-    entropy, advantage_mean, advantage_std.
+    entropy, advantage_mean, advantage_std. Every mean and std (the "mean"
+    baseline's included) is over the active transitions, weighted by batch.weight.
     """
     if baseline not in BASELINES:
         raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}")
+    weight = batch.weight
     output = apply_fn({"params": params}, batch.obs)
     mask = batch.obs["action_mask"]
     log_prob = distributions.log_prob(output.logits, mask, batch.action)
-    entropy = distributions.entropy(output.logits, mask).mean()
+    entropy = masked.mean(distributions.entropy(output.logits, mask), weight)
 
     returns = batch.returns
     if baseline == "none":
         advantage = returns
     elif baseline == "mean":
-        advantage = returns - returns.mean()
+        advantage = returns - masked.mean(returns, weight)
     else:
         advantage = returns - jax.lax.stop_gradient(output.value)
     if normalize_advantages:
-        advantage = normalize(advantage)
+        advantage = masked.normalize(advantage, weight)
     advantage = jax.lax.stop_gradient(advantage)
 
-    policy_loss = -(log_prob * advantage).mean()
+    policy_loss = -masked.mean(log_prob * advantage, weight)
     if baseline == "value":
-        value_loss = 0.5 * jnp.square(output.value - returns).mean()
+        value_loss = 0.5 * masked.mean(jnp.square(output.value - returns), weight)
     else:
         value_loss = jnp.zeros((), policy_loss.dtype)
     loss = policy_loss + vf_coef * value_loss - ent_coef * entropy
@@ -121,7 +126,7 @@ def reinforce_loss(
         "policy_loss": policy_loss,
         "value_loss": value_loss,
         "entropy": entropy,
-        "advantage_mean": advantage.mean(),
-        "advantage_std": advantage.std(),
+        "advantage_mean": masked.mean(advantage, weight),
+        "advantage_std": masked.std(advantage, weight),
     }
     return loss, metrics

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from codeopt_jax.rl import gae
+from codeopt_jax.rl import gae, masked
 from codeopt_jax.rl.losses import ppo_loss
 from codeopt_jax.rl.train_state import TrainState, apply_gradients
 from codeopt_jax.rl.types import ApplyFn, PPOBatch, Rollout
@@ -60,26 +60,20 @@ def _flatten_time_batch(tree):
     return jax.tree.map(lambda x: x.reshape((-1,) + x.shape[2:]), tree)
 
 
-def _weighted_mean(values: jax.Array, weights: jax.Array) -> jax.Array:
-    return (values * weights).sum() / jnp.maximum(weights.sum(), 1.0)
-
-
-def explained_variance(prediction: jax.Array, target: jax.Array) -> jax.Array:
-    """1 - Var(target - prediction) / Var(target); 0 where the target is constant."""
-    target_var = target.var()
-    safe_var = jnp.where(target_var > 0, target_var, 1.0)
-    return jnp.where(target_var > 0, 1.0 - (target - prediction).var() / safe_var, 0.0)
-
-
 def ppo_batch_from_rollout(rollout: Rollout, gamma: float, gae_lambda: float) -> PPOBatch:
-    """GAE advantages and value targets for a [T, B] rollout, flattened to a PPOBatch of N = T * B."""
+    """GAE advantages and value targets for a [T, B] rollout, flattened to a PPOBatch of N = T * B.
+
+    Padding steps (not active) get weight 0 and advantage and returns exactly 0; no
+    active step's estimate bootstraps from a padding step (see padded_episode_discounts).
+    """
     transitions = rollout.transitions
-    discount = gae.episode_discounts(transitions.done, gamma)
+    active = jnp.asarray(transitions.active, bool)
+    discount = gae.padded_episode_discounts(jnp.asarray(transitions.done, bool), active, gamma)
     values = jnp.concatenate([transitions.value, rollout.last_value[None, :]], axis=0).astype(jnp.float32)
-    advantage = gae.batched_generalized_advantage_estimation(
-        transitions.reward.astype(jnp.float32), discount, gae_lambda, values
-    )
-    returns = advantage + values[:-1]
+    reward = jnp.where(active, transitions.reward, 0.0).astype(jnp.float32)
+    advantage = gae.batched_generalized_advantage_estimation(reward, discount, gae_lambda, values)
+    advantage = jnp.where(active, advantage, 0.0)
+    returns = jnp.where(active, advantage + values[:-1], 0.0)
     return PPOBatch(
         obs=_flatten_time_batch(transitions.obs),
         action=transitions.action.reshape(-1),
@@ -87,7 +81,24 @@ def ppo_batch_from_rollout(rollout: Rollout, gamma: float, gae_lambda: float) ->
         value=values[:-1].reshape(-1),
         advantage=advantage.reshape(-1),
         returns=returns.reshape(-1),
+        weight=active.reshape(-1).astype(jnp.float32),
     )
+
+
+def balanced_minibatches(batch: PPOBatch, key_permute: jax.Array, num_minibatches: int) -> PPOBatch:
+    """Shuffles the N transitions into [num_minibatches, N / num_minibatches] with the active ones dealt
+    round-robin, so every minibatch holds an equal share of them (within one) and its padding elsewhere.
+
+    Shapes stay fixed whatever the share of padding; within the active and the padding
+    transitions the order is a uniform random permutation.
+    """
+    num_transitions = batch.action.shape[0]
+    permutation = jax.random.permutation(key_permute, num_transitions)
+    active_first = permutation[jnp.argsort(batch.weight[permutation] <= 0, stable=True)]
+    # Position i goes to minibatch i % num_minibatches.
+    order = active_first.reshape(-1, num_minibatches).T.reshape(-1)
+    minibatch_size = num_transitions // num_minibatches
+    return jax.tree.map(lambda x: x[order].reshape((num_minibatches, minibatch_size) + x.shape[1:]), batch)
 
 
 def make_ppo_update(
@@ -95,17 +106,20 @@ def make_ppo_update(
 ) -> Callable[[TrainState, Rollout, jax.Array], tuple[TrainState, dict[str, jax.Array]]]:
     """Returns jitted `update(train_state, rollout, key_minibatch) -> (train_state, metrics)`.
 
-    rollout: time-major [T, B]. Each epoch shuffles the N = T * B transitions
-    (key_minibatch, split per epoch) into num_minibatches equal minibatches and
-    takes one optimizer step per minibatch. Once an epoch's mean approx_kl
-    exceeds target_kl, later epochs are skipped (lax.cond). Non-finite gradients
-    are skipped by the optimizer (see make_optimizer) and counted.
+    rollout: time-major [T, B] with an `active` mask. Each epoch shuffles the N = T * B
+    transitions (key_minibatch, split per epoch) into num_minibatches equal minibatches
+    with the active transitions spread evenly (balanced_minibatches) and takes one
+    optimizer step per minibatch; a minibatch with no active transition is skipped
+    (the state is left as it was). Once an epoch's mean approx_kl exceeds target_kl,
+    later epochs are skipped (lax.cond). Non-finite gradients are skipped by the
+    optimizer (see make_optimizer) and counted.
 
     metrics (scalars): loss, policy_loss, value_loss, entropy, approx_kl,
-    clip_fraction, grad_norm (means over the updates that ran); num_updates,
-    epochs_run, nonfinite_updates (counts); early_stopped (1.0 if any epoch was
-    skipped); advantage_mean, advantage_std, return_mean, explained_variance
-    (of the collection-time values).
+    clip_fraction, grad_norm (means over the active transitions of the updates that
+    ran); num_updates, epochs_run, nonfinite_updates (counts); early_stopped (1.0 if
+    any epoch was skipped); advantage_mean, advantage_std, return_mean,
+    explained_variance (of the collection-time values), all over the active
+    transitions; active_fraction (active transitions / N; the rest is padding).
     """
     loss_hparams = dict(
         clip_eps=config.clip_eps,
@@ -118,8 +132,10 @@ def make_ppo_update(
 
     def minibatch_step(state: TrainState, minibatch: PPOBatch):
         (_, metrics), grads = grad_fn(state.params, apply_fn, minibatch, **loss_hparams)
-        state, step_metrics = apply_gradients(state, grads, optimizer)
-        return state, {**metrics, **step_metrics}
+        stepped, step_metrics = apply_gradients(state, grads, optimizer)
+        transitions = minibatch.weight.sum()
+        state = jax.tree.map(lambda new, old: jnp.where(transitions > 0, new, old), stepped, state)
+        return state, {**metrics, **step_metrics, "transitions": transitions}
 
     def run_epoch(state: TrainState, minibatches: PPOBatch):
         return jax.lax.scan(minibatch_step, state, minibatches)
@@ -131,7 +147,6 @@ def make_ppo_update(
             raise ValueError(
                 f"T * B = {num_transitions} transitions do not split into {config.num_minibatches} equal minibatches"
             )
-        minibatch_size = num_transitions // config.num_minibatches
 
         def skip_epoch(state: TrainState, minibatches: PPOBatch):
             shapes = jax.eval_shape(run_epoch, state, minibatches)[1]
@@ -139,31 +154,33 @@ def make_ppo_update(
 
         def epoch(carry, key_permute):
             state, stopped = carry
-            permutation = jax.random.permutation(key_permute, num_transitions)
-            minibatches = jax.tree.map(
-                lambda x: x[permutation].reshape((config.num_minibatches, minibatch_size) + x.shape[1:]), batch
-            )
+            minibatches = balanced_minibatches(batch, key_permute, config.num_minibatches)
             state, metrics = jax.lax.cond(stopped, skip_epoch, run_epoch, state, minibatches)
             ran = jnp.logical_not(stopped)
             if config.target_kl is not None:
-                stopped = stopped | (ran & (metrics["approx_kl"].mean() > config.target_kl))
+                epoch_kl = masked.mean(metrics["approx_kl"], metrics["transitions"])
+                stopped = stopped | (ran & (epoch_kl > config.target_kl))
             return (state, stopped), (metrics, ran)
 
         keys_permute = jax.random.split(key_minibatch, config.epochs)
         (state, _), (metrics, ran) = jax.lax.scan(epoch, (state, jnp.asarray(False)), keys_permute)
 
-        weights = jnp.broadcast_to(ran[:, None], metrics["loss"].shape).astype(jnp.float32)
-        summary = {name: _weighted_mean(value, weights) for name, value in metrics.items() if name != "nonfinite"}
+        # [epochs, num_minibatches]: skipped epochs report zeros, so their transitions count 0.
+        transitions = metrics["transitions"]
+        took_step = (transitions > 0).astype(jnp.float32)
+        summary = {name: masked.mean(value, transitions) for name, value in metrics.items()
+                   if name not in ("nonfinite", "transitions")}
         epochs_run = ran.sum()
         summary.update(
-            num_updates=epochs_run * config.num_minibatches,
+            num_updates=took_step.sum().astype(jnp.int32),
             epochs_run=epochs_run,
             early_stopped=(epochs_run < config.epochs).astype(jnp.float32),
-            nonfinite_updates=(metrics["nonfinite"] * weights).sum().astype(jnp.int32),
-            advantage_mean=batch.advantage.mean(),
-            advantage_std=batch.advantage.std(),
-            return_mean=batch.returns.mean(),
-            explained_variance=explained_variance(batch.value, batch.returns),
+            nonfinite_updates=(metrics["nonfinite"] * took_step).sum().astype(jnp.int32),
+            advantage_mean=masked.mean(batch.advantage, batch.weight),
+            advantage_std=masked.std(batch.advantage, batch.weight),
+            return_mean=masked.mean(batch.returns, batch.weight),
+            explained_variance=masked.explained_variance(batch.value, batch.returns, batch.weight),
+            active_fraction=batch.weight.mean(),
         )
         return state, summary
 

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from codeopt_jax.rl import gae
+from codeopt_jax.rl import gae, masked
 from codeopt_jax.rl.losses import BASELINES, reinforce_loss
 from codeopt_jax.rl.train_state import TrainState, apply_gradients
 from codeopt_jax.rl.types import ApplyFn, ReinforceBatch, Rollout
@@ -51,14 +51,18 @@ def reinforce_batch_from_rollout(rollout: Rollout, gamma: float) -> ReinforceBat
 
     rollout.last_value is ignored: REINFORCE expects each environment's last step
     to end an episode; an unfinished episode's returns are cut at step T - 1.
+    Padding steps (not active) get weight 0 and returns exactly 0.
     """
     transitions = rollout.transitions
-    discount = gae.episode_discounts(transitions.done, gamma)
-    returns = gae.batched_discounted_returns(transitions.reward.astype(jnp.float32), discount)
+    active = jnp.asarray(transitions.active, bool)
+    discount = gae.padded_episode_discounts(jnp.asarray(transitions.done, bool), active, gamma)
+    reward = jnp.where(active, transitions.reward, 0.0).astype(jnp.float32)
+    returns = jnp.where(active, gae.batched_discounted_returns(reward, discount), 0.0)
     return ReinforceBatch(
         obs=jax.tree.map(lambda x: x.reshape((-1,) + x.shape[2:]), transitions.obs),
         action=transitions.action.reshape(-1),
         returns=returns.reshape(-1),
+        weight=active.reshape(-1).astype(jnp.float32),
     )
 
 
@@ -68,9 +72,11 @@ def make_reinforce_update(
     """Returns jitted `update(train_state, rollout) -> (train_state, metrics)`.
 
     Takes config.num_gradient_steps full-batch steps (lax.scan) on the rollout's
-    Monte Carlo returns. metrics (scalars): loss, policy_loss, value_loss,
-    entropy, advantage_mean, advantage_std, grad_norm (means over the steps);
-    num_updates, nonfinite_updates (counts); return_mean.
+    Monte Carlo returns, every mean over the active transitions (a rollout with
+    none takes no step). metrics (scalars):
+    loss, policy_loss, value_loss, entropy, advantage_mean, advantage_std,
+    grad_norm (means over the steps); num_updates, nonfinite_updates (counts);
+    return_mean (over the active transitions); active_fraction (active / N).
     """
     loss_hparams = dict(
         baseline=config.baseline,
@@ -82,18 +88,21 @@ def make_reinforce_update(
 
     def update(state: TrainState, rollout: Rollout):
         batch = reinforce_batch_from_rollout(rollout, config.gamma)
+        has_data = batch.weight.sum() > 0  # an all-padding rollout takes no step (Adam would still move)
 
         def gradient_step(state: TrainState, _):
             (_, metrics), grads = grad_fn(state.params, apply_fn, batch, **loss_hparams)
-            state, step_metrics = apply_gradients(state, grads, optimizer)
+            stepped, step_metrics = apply_gradients(state, grads, optimizer)
+            state = jax.tree.map(lambda new, old: jnp.where(has_data, new, old), stepped, state)
             return state, {**metrics, **step_metrics}
 
         state, metrics = jax.lax.scan(gradient_step, state, None, length=config.num_gradient_steps)
         summary = {name: value.mean() for name, value in metrics.items() if name != "nonfinite"}
         summary.update(
-            num_updates=jnp.asarray(config.num_gradient_steps, jnp.int32),
-            nonfinite_updates=metrics["nonfinite"].sum().astype(jnp.int32),
-            return_mean=batch.returns.mean(),
+            num_updates=jnp.where(has_data, config.num_gradient_steps, 0).astype(jnp.int32),
+            nonfinite_updates=(metrics["nonfinite"].sum() * has_data).astype(jnp.int32),
+            return_mean=masked.mean(batch.returns, batch.weight),
+            active_fraction=batch.weight.mean(),
         )
         return state, summary
 

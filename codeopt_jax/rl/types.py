@@ -25,6 +25,10 @@ class Transition:
     value: [T, B] float32 value estimate of obs.
     reward: [T, B] float32 reward received after acting.
     done: [T, B] bool, the episode ended after this step (the next obs starts a new episode).
+    active: [T, B] bool, the episode was still running when the step was taken, so its action was a
+        real choice (the step that chose STOP or made the last rewrite is active). A fixed-horizon
+        rollout keeps stepping finished episodes with STOP-only masks; those padding steps are
+        inactive and every loss, mean and metric ignores them.
     """
 
     obs: dict[str, jax.Array]
@@ -33,6 +37,7 @@ class Transition:
     value: jax.Array
     reward: jax.Array
     done: jax.Array
+    active: jax.Array
 
 
 @flax.struct.dataclass
@@ -54,6 +59,8 @@ class PPOBatch:
     obs: dict of [N, ...] arrays including action_mask [N, A].
     action: [N] int32. log_prob: [N] behaviour log-probabilities. value: [N] values at collection time.
     advantage: [N] GAE advantages. returns: [N] value targets (advantage + value).
+    weight: [N] float32, 1 for an active transition and 0 for padding (advantage and returns are 0 there);
+        losses and metrics are weighted means sum(weight * x) / max(sum(weight), 1).
     """
 
     obs: dict[str, jax.Array]
@@ -62,12 +69,15 @@ class PPOBatch:
     value: jax.Array
     advantage: jax.Array
     returns: jax.Array
+    weight: jax.Array
 
 
 @flax.struct.dataclass
 class ReinforceBatch:
-    """A flat batch for `reinforce_loss`: obs dict of [N, ...], action [N], returns [N] (Monte Carlo)."""
+    """A flat batch for `reinforce_loss`: obs dict of [N, ...], action [N], returns [N] (Monte Carlo),
+    weight [N] float32 (1 active, 0 padding, as in PPOBatch)."""
 
     obs: dict[str, jax.Array]
     action: jax.Array
     returns: jax.Array
+    weight: jax.Array
