@@ -285,26 +285,32 @@ class StopBiasedPolicy:
 def test_rollout_marks_the_steps_after_an_episode_ends_inactive(service, tiny_problem):
     done_at_reset = parse_problem(NOTHING_TO_REWRITE, "tiny_sum.py", "train")
     problems = [tiny_problem] * 5 + [done_at_reset]
+    endings: set[str] = set()  # how the episodes that had a choice ended, over the rollouts below
     with CodeOptEnv(EnvConfig(max_len=64, max_steps=3), reward_preset("opcount"), service) as env:
-        rollout, episodes, _ = collect_rollout({"stop": jnp.float32(1.0)}, StopBiasedPolicy(), env, problems,
-                                               jax.random.PRNGKey(0))
         stop = env.stop_action
-    transitions = jax.tree.map(np.asarray, rollout.transitions)
-    active, done = transitions.active, transitions.done
-    assert active.shape == done.shape == (3, 6) and active.dtype == bool
-    lengths = active.sum(axis=0)
-    for column, (length, episode) in enumerate(zip(lengths, episodes)):
-        # Active up to and including the step that ended the episode, inactive from then on.
-        np.testing.assert_array_equal(active[:, column], np.arange(3) < length)
-        np.testing.assert_array_equal(done[:, column], np.arange(3) >= length - 1)
-        chosen = transitions.action[:length, column]
-        assert int((chosen != stop).sum()) == len(episode.rules)  # every active rewrite is in the episode
-        padding = slice(length, None)
-        assert (transitions.action[padding, column] == stop).all() and (transitions.reward[padding, column] == 0).all()
-        assert not transitions.obs["action_mask"][padding, column, :-1].any()
-    assert lengths[-1] == 0  # nothing to rewrite: no step is a choice
-    # This seed covers STOP at the first step, STOP after a rewrite, and an episode that ran out of rewrites.
-    last_choice = [transitions.action[n - 1, c] if n else None for c, n in enumerate(lengths)]
-    assert any(n == 1 and a == stop for n, a in zip(lengths, last_choice))
-    assert any(n > 1 and a == stop for n, a in zip(lengths, last_choice))
-    assert any(n > 0 and a != stop for n, a in zip(lengths, last_choice))
+        for seed in range(8):
+            rollout, episodes, _ = collect_rollout({"stop": jnp.float32(1.0)}, StopBiasedPolicy(), env, problems,
+                                                   jax.random.PRNGKey(seed))
+            transitions = jax.tree.map(np.asarray, rollout.transitions)
+            active, done = transitions.active, transitions.done
+            assert active.shape == done.shape == (3, 6) and active.dtype == bool
+            lengths = active.sum(axis=0)
+            for column, (length, episode) in enumerate(zip(lengths, episodes)):
+                # Active up to and including the step that ended the episode, inactive from then on.
+                np.testing.assert_array_equal(active[:, column], np.arange(3) < length)
+                np.testing.assert_array_equal(done[:, column], np.arange(3) >= length - 1)
+                chosen = transitions.action[:length, column]
+                assert int((chosen != stop).sum()) == len(episode.rules)  # every active rewrite is in the episode
+                padding = slice(length, None)
+                assert (transitions.action[padding, column] == stop).all()
+                assert (transitions.reward[padding, column] == 0).all()
+                assert not transitions.obs["action_mask"][padding, column, :-1].any()
+                if length:
+                    last = transitions.action[length - 1, column]
+                    endings.add("stop first" if length == 1 and last == stop else
+                                "stop after a rewrite" if last == stop else "out of rewrites")
+            assert lengths[-1] == 0  # nothing to rewrite: no step is a choice
+            if len(endings) == 3:
+                break
+    # The rollouts covered STOP at the first step, STOP after a rewrite, and an episode that ran out of rewrites.
+    assert endings == {"stop first", "stop after a rewrite", "out of rewrites"}
