@@ -33,7 +33,7 @@ from codeopt_jax.rl.ppo import make_ppo_update
 from codeopt_jax.rl.reinforce import make_reinforce_update
 from codeopt_jax.rl.train_state import TrainState, create_train_state, make_optimizer
 from codeopt_jax.rollouts import Episode, collect_rollout, run_greedy
-from codeopt_jax.scoring import ScoringService
+from codeopt_jax.scoring import ScoringBackend, ScoringService
 
 _GATES = RewardConfig()  # for metrics: a program is broken if it fails its tests or the differential check
 
@@ -149,8 +149,11 @@ def _save_config(workdir: pathlib.Path, config: config_lib.TrainConfig) -> None:
 
 
 def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
-          log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)) -> TrainResult:
-    """Trains (or resumes training) in `workdir`; see the module docstring."""
+          log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
+          scoring_backend: ScoringBackend = ScoringBackend()) -> TrainResult:
+    """Trains (or resumes training) in `workdir`; see the module docstring. `scoring_backend` says where
+    candidates are scored (config.scoring_workers workers in all); it is not part of the config: it changes
+    where the work runs, not what a run computes, and a run may resume on another backend."""
     workdir = pathlib.Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     train_problems = corpus.load_corpus(config.corpus_root, [config.train_split])
@@ -189,7 +192,7 @@ def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
         from codeopt_jax.reward_model.scorer import RewardModelScorer
         reward_model = RewardModelScorer.load(config.reward_model_dir)
     hacking = _HackingWatch(log)
-    with ScoringService(config.scoring_workers) as scoring, \
+    with ScoringService(config.scoring_workers, backend=scoring_backend) as scoring, \
             CodeOptEnv(config.env, config.reward, scoring, reward_model) as env, _StopRequested() as stop:
         train_problems = train_problems + generated_train_problems(config, scoring, log)
         run_start = time.time()

@@ -20,7 +20,8 @@ from absl import app, flags
 from codeopt_jax import corpus
 from codeopt_jax.rewards import RewardConfig
 from codeopt_jax.reward_model import dataset
-from codeopt_jax.scoring import ScoringService
+from codeopt_jax.scoring import BackendError, ScoringService
+from launch import scoring_flags
 
 _OUT = flags.DEFINE_string("out", "data/pairs", "Output folder (programs.jsonl, pairs.jsonl, manifest.json).")
 _BUDGET = flags.DEFINE_integer("budget", 24, "Programs scored per problem, the original included.")
@@ -63,11 +64,12 @@ def main(argv: list[str]) -> int:
                 problems = [p for p in problems if p.name in set(_PROBLEMS.value)]
             if not problems:
                 raise ValueError("no problems selected")
-            with ScoringService(num_workers=_WORKERS.value) as service:
+            backend = scoring_flags.backend(_WORKERS.value)
+            with ScoringService(num_workers=_WORKERS.value, backend=backend) as service:
                 programs = dataset.build_programs(problems, service, build_config,
                                                   log=lambda line: print(line, file=sys.stderr, flush=True))
             build_info = dataclasses.asdict(build_config)
-    except (corpus.CorpusError, ValueError, OSError) as exc:
+    except (corpus.CorpusError, ValueError, OSError, BackendError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     pairs, stats = dataset.label_dataset(programs, label_config)

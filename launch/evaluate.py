@@ -27,7 +27,7 @@ import sys
 from absl import app, flags, logging
 
 from codeopt_jax import corpus, search
-from launch import problem_flags
+from launch import problem_flags, scoring_flags
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Training run folder of the agent (default: the shipped one, "
                                 "results/default_run).")
@@ -56,9 +56,10 @@ def main(argv: list[str]) -> int:
     from codeopt_jax import evaluation  # after flag parsing: keeps --help fast
     from codeopt_jax.agent import DEFAULT_AGENT, AgentLoadError, load_agent
     from codeopt_jax.rewards import reward_preset
-    from codeopt_jax.scoring import ScoringService
+    from codeopt_jax.scoring import BackendError, ScoringService
 
     try:
+        backend = scoring_flags.backend(_WORKERS.value)  # before the agent loads (JAX)
         config = evaluation.EvalConfig(
             k=_K.value, budget=_BUDGET.value or None, ceiling_budget=_CEILING.value,
             baselines=tuple(_BASELINES.value), max_depth=_DEPTH.value or None, beam_width=_BEAM.value,
@@ -70,12 +71,13 @@ def main(argv: list[str]) -> int:
         seen = evaluation.training_families(agent, _ROOT.value)
         out_dir = pathlib.Path(_OUT_DIR.value)
         out_dir.mkdir(parents=True, exist_ok=True)  # before the long run, not after it
-    except (AgentLoadError, corpus.CorpusError, ValueError, OSError) as exc:
+        service = ScoringService(num_workers=_WORKERS.value, backend=backend)
+    except (AgentLoadError, corpus.CorpusError, ValueError, OSError, BackendError) as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     progress = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     loaded = None
-    with ScoringService(num_workers=_WORKERS.value) as service:
+    with service:
         if mbpp_run:
             from codeopt_jax import benchmarks
 

@@ -32,6 +32,8 @@ import sys
 
 from absl import app, flags, logging
 
+from launch import scoring_flags
+
 _SOURCE = flags.DEFINE_string("source", None, "Python file that defines the function.")
 _FUNCTION = flags.DEFINE_string("function", None, "Name of the top-level function to optimize.")
 _TESTS = flags.DEFINE_string("tests", None, "Tests: `def check(candidate)`, top-level assert lines, or pytest "
@@ -132,7 +134,7 @@ def main(argv: list[str]) -> int:
     from codeopt_jax.corpus import CorpusError
     from codeopt_jax.optimize import OptimizeConfig, optimize, score_original
     from codeopt_jax.rewards import reward_preset
-    from codeopt_jax.scoring import ScoringService
+    from codeopt_jax.scoring import BackendError, ScoringService
     from codeopt_jax.scoring.symbolic import require_crosshair
 
     try:
@@ -141,10 +143,11 @@ def main(argv: list[str]) -> int:
                                 verify_seconds=_VERIFY_SECONDS.value)
         if config.verify == "crosshair":
             require_crosshair()
-    except (ValueError, UserInputError) as exc:
+        backend = scoring_flags.backend(_WORKERS.value)
+    except (ValueError, UserInputError, BackendError) as exc:
         return _fail(str(exc))
     try:
-        with ScoringService(num_workers=_WORKERS.value) as service:
+        with ScoringService(num_workers=_WORKERS.value, backend=backend) as service:
             if not user.has_workload:
                 user = _synthesize(user, service)
             problem = user.problem
@@ -156,7 +159,7 @@ def main(argv: list[str]) -> int:
             _write(_OUT.value, result.source)
         if _JSON.value:
             _write(_JSON.value, json.dumps(result.to_json(), indent=2))
-    except (UserInputError, AgentLoadError, CorpusError, OSError) as exc:
+    except (UserInputError, AgentLoadError, CorpusError, OSError, BackendError) as exc:
         return _fail(str(exc))
     diff = result.diff()
     if diff:

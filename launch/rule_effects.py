@@ -25,8 +25,8 @@ from absl import app, flags
 
 from codeopt_jax import corpus, moves, rule_effects
 from codeopt_jax.rewrites import ALL_RULES
-from codeopt_jax.scoring import ScoringService
-from launch import problem_flags
+from codeopt_jax.scoring import BackendError, ScoringService
+from launch import problem_flags, scoring_flags
 
 _SPLIT = flags.DEFINE_string("split", "train", "Corpus split (train, heldout, all) or MBPP split (train, ...).")
 _ROOT = flags.DEFINE_string("root", "corpus", "Corpus folder.")
@@ -51,12 +51,13 @@ def main(argv: list[str]) -> int:
     progress = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     try:
         allowed = moves.allowed_rules(False, _RULES.value)
-    except ValueError as exc:
+        service = ScoringService(num_workers=_WORKERS.value, backend=scoring_flags.backend(_WORKERS.value))
+    except (ValueError, BackendError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     rules = [rule.name for rule, ok in zip(ALL_RULES, allowed) if ok]
     start = time.time()
-    with ScoringService(num_workers=_WORKERS.value) as service:
+    with service:
         try:
             problems, load_text = _problems(service, progress)
         except ValueError as exc:  # CorpusError, BenchmarkError, bad --split or --problems

@@ -26,9 +26,9 @@ from absl import app, flags
 
 from codeopt_jax import corpus, search
 from codeopt_jax.rewards import RewardConfig, geomean, is_broken, reward_preset
-from codeopt_jax.scoring import ScoreOptions, ScoringService
+from codeopt_jax.scoring import BackendError, ScoreOptions, ScoringService
 from codeopt_jax.scoring.records import MISMATCH, OK
-from launch import problem_flags
+from launch import problem_flags, scoring_flags
 
 _METHOD = flags.DEFINE_list("method", ["greedy"], f"Search methods (comma-separated: {', '.join(search.METHODS)}) "
                             "or all.")
@@ -136,12 +136,13 @@ def main(argv: list[str]) -> int:
     try:
         config = search.SearchConfig(budget=_BUDGET.value, max_depth=_DEPTH.value, beam_width=_BEAM.value,
                                      seed=_SEED.value, allow_unsafe=_UNSAFE.value)
-    except ValueError as exc:
+        service = ScoringService(num_workers=_WORKERS.value, backend=scoring_flags.backend(_WORKERS.value))
+    except (ValueError, BackendError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     methods = list(search.METHODS) if "all" in _METHOD.value else list(dict.fromkeys(_METHOD.value))
     outputs = {}
-    with ScoringService(num_workers=_WORKERS.value) as service:
+    with service:
         try:
             problems, loaded, load_text = _load(service, progress)
         except ValueError as exc:  # CorpusError, BenchmarkError, bad --split or --problems

@@ -5,6 +5,7 @@
   python -m launch.train --reward timing --brevity_weight 0.2 --iterations 100
   python -m launch.train --set ppo.clip_eps=0.1 --set env.max_len=256   # any config field
   python -m launch.train --set generated_problems=200   # add 200 generated problems (gen://) to the train split
+  python -m launch.train --scoring ray --ray_address auto --scoring_workers 32  # score on a Ray cluster
 
 Re-running with the same --workdir resumes from its latest checkpoint. SIGTERM or
 Ctrl-C saves a checkpoint and exits. Logs: <workdir>/metrics.jsonl and tensorboard.
@@ -21,6 +22,8 @@ from codeopt_jax import config as config_lib
 from codeopt_jax.checkpoints import CheckpointMismatchError
 from codeopt_jax.corpus import CorpusError
 from codeopt_jax.overrides import apply_overrides, field_paths
+from codeopt_jax.scoring.backend import LOCAL, BackendError
+from launch import scoring_flags
 
 _CONFIG = flags.DEFINE_enum("config", "default", ["default", "quick"], "Named config preset.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/default", "Run folder: checkpoints, logs, config.")
@@ -82,8 +85,11 @@ def main(argv: list[str]) -> int:
     from codeopt_jax.train import train  # after flag parsing: keeps --help fast
     try:
         config = build_config()
-        result = train(config, _WORKDIR.value)
-    except (CorpusError, CheckpointMismatchError, ValueError) as exc:
+        backend = scoring_flags.backend(config.scoring_workers)
+        if backend.kind != LOCAL:
+            print(f"scoring on {backend.describe()}", file=sys.stderr, flush=True)
+        result = train(config, _WORKDIR.value, scoring_backend=backend)
+    except (CorpusError, CheckpointMismatchError, ValueError, BackendError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 130 if result.interrupted else 0

@@ -148,3 +148,27 @@ def test_workers_that_cannot_start_raise_a_clear_error(monkeypatch):
     with pytest.raises(RuntimeError, match="fail to start"):
         with ScoringService(num_workers=1) as scoring:
             scoring.pool.wait_ready()
+
+
+@pytest.mark.slow
+def test_worker_that_died_idle_is_replaced_before_it_gets_a_job(tiny_problem):
+    """A worker killed between jobs (the OOM killer, an operator) costs no candidate a crash record."""
+    import signal
+    import time
+
+    with ScoringService(num_workers=1) as scoring:
+        scoring.pool.wait_ready()
+        [victim] = scoring.pool.worker_pids()
+        os.kill(victim, signal.SIGKILL)
+        for _ in range(200):  # until it is a zombie (or reaped): dead, not yet noticed by the pool
+            try:
+                with open(f"/proc/{victim}/stat", "rb") as handle:
+                    if handle.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                        break
+            except OSError:
+                break
+            time.sleep(0.05)
+        record = scoring.score(tiny_problem, tiny_problem.reference_program, OPTIONS)
+        assert record.valid, (record.status, record.detail)
+        assert scoring.pool.stats.workers_replaced == 1 and scoring.pool.stats.crashes == 0
+        assert victim not in scoring.pool.worker_pids()

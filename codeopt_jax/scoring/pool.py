@@ -187,6 +187,10 @@ class WorkerPool:
         """Blocks until every worker has started (useful before benchmarks)."""
         self.run([], wait_ready=True)
 
+    def worker_pids(self) -> list[int]:
+        """Process ids of the current workers (a replaced worker's successor has a new one)."""
+        return [worker.process.pid for worker in self._workers]
+
     def ping(self, count: int) -> float:
         """Round-trip seconds of `count` no-op messages to one warm worker (dispatch overhead)."""
         self.wait_ready()
@@ -214,6 +218,9 @@ class WorkerPool:
         while True:
             for worker in self._workers:
                 if worker.ready and worker.job_index is None and pending:
+                    if worker.process.poll() is not None:  # died while idle: no job is charged
+                        self._replace(worker)
+                        continue
                     index = pending.pop()
                     worker.job_index = index
                     worker.phase = "dispatch"

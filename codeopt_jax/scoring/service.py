@@ -1,28 +1,30 @@
-"""The scoring service: the cache in-process; execution in the pool, timing in worker pairs.
+"""The scoring service: the cache in-process; execution and timing on a backend's machines.
 
-Tests, the differential check, op counts and static metrics run on the pool's workers in
+Tests, the differential check, op counts and static metrics run on sandboxed workers in
 parallel; then the valid candidates that ask for timing are timed by `timing.TimingPair`s
-(original and candidate in two separate processes, never both at once), one pair per worker
-up to one per core, each pinned to its own core.
+(original and candidate in two separate processes, never both at once), pinned to cores of
+the machine that evaluated them (`machine.MachineScorer`). The local backend (default) is one
+such machine in this process; the Ray backend spreads jobs over Ray actors, each one machine
+(`ray_backend`). The cache stays here either way.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import queue
 import time
 from typing import Sequence
 
 from codeopt_jax.corpus import Problem
 from codeopt_jax.scoring import records
+from codeopt_jax.scoring.backend import LOCAL, Executor, ScoringBackend
 from codeopt_jax.scoring.cache import ScoreCache, cache_key
 from codeopt_jax.scoring.expectations import ExpectationOptions, ExpectationResult
+from codeopt_jax.scoring.machine import MachineScorer
 from codeopt_jax.scoring.pool import WorkerLimits, WorkerPool
 from codeopt_jax.scoring.properties import PropertyOptions, PropertyResult
 from codeopt_jax.scoring.records import ScoreOptions, ScoreRecord
 from codeopt_jax.scoring.synthesis import SynthesisOptions, SynthesisResult
-from codeopt_jax.scoring.timing import TimingPair, TimingStats, allowed_cores, timing_cores
+from codeopt_jax.scoring.timing import TimingPair
 
 MAX_CANDIDATE_CHARS = 200_000
 
@@ -39,18 +41,21 @@ class ScoringService:
     Usage:
       with ScoringService(num_workers=2) as service:
           record = service.score(problem, candidate_source, ScoreOptions(timing=True))
+      with ScoringService(8, backend=ScoringBackend("ray", ray_address="auto")) as service: ...
+
+    `num_workers` is the number of sandboxed evaluation workers: on this machine for the local
+    backend, over all actors for Ray.
     """
 
-    def __init__(self, num_workers: int = 2, limits: WorkerLimits = WorkerLimits()):
-        self.pool = WorkerPool(num_workers, limits)
-        # One timing pair per worker, up to one per core; each pinned to its own core.
-        cores = timing_cores(min(num_workers, max(1, len(allowed_cores()))))
-        self.timing_pairs = [TimingPair(limits, core) for core in cores]
-        self._idle_pairs: queue.SimpleQueue[TimingPair] = queue.SimpleQueue()
-        for pair in self.timing_pairs:
-            self._idle_pairs.put(pair)
-        self._timing_threads = concurrent.futures.ThreadPoolExecutor(len(self.timing_pairs),
-                                                                     thread_name_prefix="timing")
+    def __init__(self, num_workers: int = 2, limits: WorkerLimits = WorkerLimits(),
+                 backend: ScoringBackend = ScoringBackend()):
+        self.backend = backend
+        self.executor: Executor
+        if backend.kind == LOCAL:
+            self.executor = MachineScorer(num_workers, limits)
+        else:
+            from codeopt_jax.scoring.ray_backend import RayScorer  # Ray is an optional install
+            self.executor = RayScorer(num_workers, limits, backend)
         self.cache = ScoreCache()
         self.scorings = 0  # uncached candidate runs
         self.seconds = 0.0
@@ -88,7 +93,7 @@ class ScoringService:
             job_keys.append(key)
         if jobs:
             self.scorings += len(jobs)
-            for key, fields in zip(job_keys, self._run(jobs, options)):
+            for key, fields in zip(job_keys, self.executor.score(jobs, options)):
                 record = records.record_from_fields(fields)
                 self.cache.put(key, record)
                 for position, index in enumerate(waiting[key]):
@@ -96,41 +101,14 @@ class ScoringService:
         self.seconds += time.perf_counter() - start
         return results  # every slot is filled above
 
-    def _run(self, jobs: list[dict], options: ScoreOptions) -> list[dict]:
-        """Evaluates the jobs on the pool; with timing, then times the valid ones on the pairs
-        (one candidate per pair at a time, each pair on its own core; nothing else runs then,
-        so no evaluation competes with a measurement for a core)."""
-        results = self.pool.run(jobs)
-        if not options.timing:
-            return results
-        valid = [index for index, fields in enumerate(results) if records.record_from_fields(fields).valid]
-        timed = {index: self._timing_threads.submit(self._with_timing, results[index], jobs[index], options)
-                 for index in valid}
-        return [timed[index].result() if index in timed else fields for index, fields in enumerate(results)]
-
-    def _with_timing(self, fields: dict, job: dict, options: ScoreOptions) -> dict:
-        """The evaluate job's fields with the paired timing's added (or its failure)."""
-        pair = self._idle_pairs.get()
-        try:
-            timing = pair.measure(job["problem"], job["candidate"], rounds=options.timing_rounds,
-                                  max_rounds=options.timing_max_rounds,
-                                  target_interval=options.timing_target_interval,
-                                  min_seconds=options.timing_min_seconds)
-        finally:
-            self._idle_pairs.put(pair)
-        fields = dict(fields, phase="timing")
-        if timing.get("status") != records.OK:
-            return dict(fields, status=timing["status"], detail=timing.get("detail", ""))
-        return dict(fields, **timing)
-
     def synthesize_many(self, problems: Sequence[Problem],
                         options: SynthesisOptions = SynthesisOptions()) -> list[SynthesisResult]:
         """Workloads grown from each problem's tests (its source: program and `check`, no workload),
-        on the pool's workers in parallel; a worker that dies or runs past the deadline gives an error."""
+        on sandboxed workers in parallel; a worker that dies or runs past the deadline gives an error."""
         jobs = [{"kind": "synthesize", "problem": problem_payload(problem), "options": options.to_json()}
                 for problem in problems]
         results = []
-        for fields in self.pool.run(jobs) if jobs else []:
+        for fields in self.executor.run(jobs):
             if "status" in fields and "workload_source" not in fields and "error" not in fields:
                 fields = {"error": f"{fields['status']}: {fields.get('detail', '')}".strip()}
             results.append(SynthesisResult.from_json(fields))
@@ -144,7 +122,7 @@ class ScoringService:
         jobs = [{"kind": "expectations", "problem": problem_payload(problem), "options": options.to_json()}
                 for problem in problems]
         results = []
-        for fields in self.pool.run(jobs) if jobs else []:
+        for fields in self.executor.run(jobs) if jobs else []:
             if "status" in fields and "reason" not in fields:
                 fields = {"reason": str(fields["status"]), "detail": str(fields.get("detail", ""))}
             results.append(ExpectationResult.from_json(fields))
@@ -165,7 +143,7 @@ class ScoringService:
                 results[index] = PropertyResult(error=f"candidate longer than {MAX_CANDIDATE_CHARS} characters")
             else:
                 runnable.append(index)
-        for index, fields in zip(runnable, self.pool.run([jobs[i] for i in runnable]) if runnable else []):
+        for index, fields in zip(runnable, self.executor.run([jobs[i] for i in runnable])):
             if "status" in fields and "error" not in fields:
                 fields = {"error": f"{fields['status']}: {fields.get('detail', '')}".strip()}
             results[index] = PropertyResult.from_json(fields)
@@ -175,19 +153,29 @@ class ScoringService:
         """Forgets every cached record (so a fresh budget starts from an empty cache)."""
         self.cache = ScoreCache()
 
+    @property
+    def pool(self) -> WorkerPool:
+        """The local backend's worker pool (the Ray backend's pools live in its actors: see `stats`)."""
+        return self._local_machine().pool
+
+    @property
+    def timing_pairs(self) -> list[TimingPair]:
+        """The local backend's timing pairs."""
+        return self._local_machine().timing_pairs
+
+    def _local_machine(self) -> MachineScorer:
+        if not isinstance(self.executor, MachineScorer):
+            raise AttributeError(f"the {self.backend.kind} scoring backend has no local pool; see stats()")
+        return self.executor
+
     def stats(self) -> dict[str, float]:
-        """Scorings run, cache statistics, and pool health counters."""
-        pool = dataclasses.asdict(self.pool.stats)
-        timing = dataclasses.asdict(TimingStats(*(sum(getattr(p.stats, f.name) for p in self.timing_pairs)
-                                                  for f in dataclasses.fields(TimingStats))))
+        """Scorings run, cache statistics, pool and timing health counters (summed over machines),
+        and the backend's own counters (Ray: actors, actors started, actors replaced)."""
         return {"scorings": self.scorings, "seconds": self.seconds, **self.cache.stats(),
-                **{f"pool_{k}": v for k, v in pool.items()}, **{f"timing_{k}": v for k, v in timing.items()}}
+                **self.executor.stats().flat(), **self.executor.backend_stats()}
 
     def close(self) -> None:
-        self._timing_threads.shutdown(wait=True)
-        self.pool.close()
-        for pair in self.timing_pairs:
-            pair.close()
+        self.executor.close()
 
     def __enter__(self) -> "ScoringService":
         return self
