@@ -43,6 +43,7 @@ def test_compact_size_climbs_a_ladder_of_doublings_capped_at_the_rollout():
     assert compact.ladder(25, compact.ladder_granule(25, 1, 3)) == (8, 16, 25)
 
 
+@pytest.mark.slow
 def test_compact_minibatches_hold_the_same_active_transitions_as_the_padded_ones():
     batch = jax.jit(ppo_batch_from_rollout, static_argnums=(1, 2))(padded_rollout(), 1.0, 0.95)
     batch = batch.replace(action=np.arange(NUM_ROWS))  # tag each transition by its index
@@ -60,6 +61,7 @@ def test_compact_minibatches_hold_the_same_active_transitions_as_the_padded_ones
         assert float(small.weight.sum()) == NUM_ACTIVE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ppo", "reinforce"])
 def test_loss_over_the_compact_batch_equals_the_masked_loss_over_the_padded_one(name):
     params = linear_params(1)
@@ -88,6 +90,7 @@ def with_lengths(rollout, lengths):
     return rollout.replace(transitions=rollout.transitions.replace(active=active))
 
 
+@pytest.mark.slow
 def test_ppo_update_on_the_compact_batch_equals_the_padded_update_and_compiles_once_per_size():
     """Five minibatches (4 rows compact, 5 padded), two epochs: ten optimizer steps either way."""
     optimizer = make_optimizer(FIVE_MINIBATCH_PPO)
@@ -108,6 +111,7 @@ def test_ppo_update_on_the_compact_batch_equals_the_padded_update_and_compiles_o
     assert update.size_for(with_lengths(rollout, (2, 4, 1, 0, 3))) == 10
 
 
+@pytest.mark.slow
 def test_reinforce_update_on_the_compact_batch_equals_the_padded_update():
     config = ReinforceConfig(num_gradient_steps=2, normalize_advantages=True, learning_rate=0.05)
     optimizer = make_optimizer(config)
@@ -122,6 +126,7 @@ def test_reinforce_update_on_the_compact_batch_equals_the_padded_update():
         close(small_metrics[name], value)
 
 
+@pytest.mark.slow
 def test_environment_reuses_views_and_rewrites_of_programs_it_has_seen(service, tiny_problem, monkeypatch):
     calls = {"view_program": 0, "step_program": 0}
     for name in calls:
