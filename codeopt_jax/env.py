@@ -59,9 +59,11 @@ class EnvConfig:
     end_on_broken: bool = True   # end the episode when a rewrite breaks the program
     rewrite_workers: int = 0     # processes for parsing/rewriting (0 = in this process)
     screen_top_k: int = 0        # with a reward model: measure only the model's top-k candidates per step (0: all)
+    move_cache: int = 4096       # views and rewrite results remembered per (program, site) (0: none; ~20 KB each)
 
     def __post_init__(self) -> None:
-        check_fields(self, positive=("max_len", "max_steps"), non_negative=("rewrite_workers", "screen_top_k"))
+        check_fields(self, positive=("max_len", "max_steps"),
+                     non_negative=("rewrite_workers", "screen_top_k", "move_cache"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +131,7 @@ class CodeOptEnv:
         self.num_actions = actions.num_actions(config.max_len, self.num_rules)
         self.stop_action = actions.stop_index(config.max_len, self.num_rules)
         self.perf = {"rewrite_seconds": 0.0, "scoring_seconds": 0.0}
+        self.moves = moves.MoveCache(config.move_cache)  # pure results: a seen program or step is not recomputed
         self.failed_rewrites = 0
         self._slots: list[_Slot] = []
         self._executor: concurrent.futures.Executor | None = None
@@ -143,6 +146,18 @@ class CodeOptEnv:
         if self._executor is None:
             return list(map(function, *argument_lists))
         return list(self._executor.map(function, *argument_lists))
+
+    def _cached_map(self, keys: list, function, *argument_lists) -> list:
+        """function over the argument lists, computing (in the worker pool) only the keys the move cache lacks."""
+        found = {key: self.moves.get(key) for key in dict.fromkeys(keys)}  # each distinct key once
+        missing = [key for key, result in found.items() if result is None]
+        if missing:
+            first = {key: keys.index(key) for key in missing}
+            computed = self._map(function, *([arguments[first[key]] for key in missing] for arguments in argument_lists))
+            for key, result in zip(missing, computed):
+                found[key] = result
+                self.moves.put(key, result)
+        return [found[key] for key in keys]
 
     def _score(self, problems: Sequence[Problem], sources: Sequence[str]) -> list[ScoreRecord]:
         start = time.perf_counter()
@@ -208,9 +223,9 @@ class CodeOptEnv:
         if not problems:
             raise ValueError("reset needs at least one problem")
         start = time.perf_counter()
-        views = self._map(moves.view_program, [p.program for p in problems],
-                          [self.config.max_len] * len(problems), [self.allowed] * len(problems),
-                          [p.entry_point for p in problems])
+        views = self._cached_map([("view", p.program, p.entry_point) for p in problems], moves.view_program,
+                                 [p.program for p in problems], [self.config.max_len] * len(problems),
+                                 [self.allowed] * len(problems), [p.entry_point for p in problems])
         self.perf["rewrite_seconds"] += time.perf_counter() - start
         originals = self._score(problems, [p.program for p in problems])
         model_scores = self._model_scores([p.program for p in problems])
@@ -244,11 +259,13 @@ class CodeOptEnv:
         if not moving:
             return self._timestep(rewards)
         start = time.perf_counter()
-        results = self._map(moves.step_program,
-                            [self._slots[i].view.source for i, _ in moving],
-                            [site.node_id for _, site in moving], [site.rule_index for _, site in moving],
-                            [self.config.max_len] * len(moving), [self.allowed] * len(moving),
-                            [self._slots[i].problem.entry_point for i, _ in moving])
+        keys = [("step", self._slots[i].view.source, site.node_id, site.rule_index, self._slots[i].problem.entry_point)
+                for i, site in moving]
+        results = self._cached_map(keys, moves.step_program,
+                                   [self._slots[i].view.source for i, _ in moving],
+                                   [site.node_id for _, site in moving], [site.rule_index for _, site in moving],
+                                   [self.config.max_len] * len(moving), [self.allowed] * len(moving),
+                                   [self._slots[i].problem.entry_point for i, _ in moving])
         self.perf["rewrite_seconds"] += time.perf_counter() - start
         changed = [(i, result) for (i, _), result in zip(moving, results) if result.view is not None]
         for (index, _), result in zip(moving, results):

@@ -8,8 +8,9 @@ safe outside the scoring sandbox.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
-from typing import Sequence
+from typing import Hashable, Sequence
 
 import numpy as np
 
@@ -115,6 +116,46 @@ def step_program(source: str, node_id: int, rule_index: int, max_len: int,
         return StepResult(view=view_program(new_source, max_len, allowed, focus), rule=rule)
     except (RewriteError, ProgramError) as exc:
         return StepResult(view=None, rule=rule, error=f"{type(exc).__name__}: {exc}")
+
+
+class MoveCache:
+    """A bounded LRU memo of pure move results (views of programs, step results), keyed by their inputs.
+
+    view_program and step_program are pure functions of (source, site, max_len, allowed,
+    focus), so an environment that keeps one cache per (max_len, allowed) can reuse a
+    result for a program (and site) it has seen before instead of re-parsing, rewriting
+    and re-viewing it: the result is the same object, never recomputed differently.
+    Results are shared, not copied: callers must not modify them (ProgramView arrays are
+    read-only by convention)."""
+
+    def __init__(self, max_entries: int):
+        if max_entries < 0:
+            raise ValueError(f"max_entries must be non-negative, got {max_entries}")
+        self.max_entries = max_entries
+        self.hits = 0
+        self.misses = 0
+        self._entries: collections.OrderedDict[Hashable, object] = collections.OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable):
+        """The cached result for key (counted as a hit), or None (a miss)."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return self._entries[key]
+        self.misses += 1
+        return None
+
+    def put(self, key: Hashable, value: object) -> None:
+        """Stores value, dropping the least recently used entry beyond max_entries."""
+        if not self.max_entries:
+            return
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
 
 
 def neighbours(source: str, allowed: np.ndarray) -> list[tuple[str, str]]:

@@ -47,6 +47,14 @@ def _episodes(env: CodeOptEnv, timestep: TimeStep, paths: list[list[str]]) -> li
             for info, original, path in zip(timestep.info, env.original_records, paths)]
 
 
+def _padding_transition(timestep: TimeStep, stop_action: int) -> Transition:
+    """A step of a batch whose episodes have all ended (every mask allows only STOP): inactive everywhere."""
+    rows = timestep.done.shape[0]
+    return Transition(obs=timestep.observation, action=np.full(rows, stop_action, np.int32),
+                      log_prob=np.zeros(rows, np.float32), value=np.zeros(rows, np.float32),
+                      reward=np.zeros(rows, np.float32), done=np.ones(rows, bool), active=np.zeros(rows, bool))
+
+
 def collect_rollout(params, apply_fn, env: CodeOptEnv, problems: Sequence[Problem],
                     key_rollout: jax.Array) -> tuple[Rollout, list[Episode], dict[str, float]]:
     """Samples one episode per problem for `env.config.max_steps` steps.
@@ -54,7 +62,10 @@ def collect_rollout(params, apply_fn, env: CodeOptEnv, problems: Sequence[Proble
     Returns the time-major rollout [T, B], the finished episodes, and seconds spent
     sampling (policy) vs in the environment. A slot whose episode has ended keeps
     stepping (STOP only, reward 0) until T; its transitions there have active False
-    (active[t] = the episode had not ended before step t)."""
+    (active[t] = the episode had not ended before step t). Once every episode has ended,
+    the remaining steps are padding built on the host: STOP, log-prob 0 (STOP is the
+    only legal action), value 0, reward 0, done; neither the policy nor the environment
+    is called for them."""
     timings = {"sample_seconds": 0.0, "env_seconds": 0.0}
     start = time.perf_counter()
     timestep = env.reset(problems)
@@ -63,6 +74,9 @@ def collect_rollout(params, apply_fn, env: CodeOptEnv, problems: Sequence[Proble
     _follow(paths, timestep)
     steps = []
     for t in range(env.config.max_steps):
+        if timestep.done.all():  # the rest is padding: no policy call, no environment step
+            steps += [_padding_transition(timestep, env.stop_action)] * (env.config.max_steps - t)
+            break
         start = time.perf_counter()
         choice = sample_actions(params, apply_fn, timestep.observation, jax.random.fold_in(key_rollout, t))
         timings["sample_seconds"] += time.perf_counter() - start

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from codeopt_jax.rl import gae, masked
+from codeopt_jax.rl import compact, gae, masked
 from codeopt_jax.rl.losses import ppo_loss
 from codeopt_jax.rl.train_state import TrainState, apply_gradients
 from codeopt_jax.rl.types import ApplyFn, PPOBatch, Rollout
@@ -90,26 +89,25 @@ def balanced_minibatches(batch: PPOBatch, key_permute: jax.Array, num_minibatche
     round-robin, so every minibatch holds an equal share of them (within one) and its padding elsewhere.
 
     Shapes stay fixed whatever the share of padding; within the active and the padding
-    transitions the order is a uniform random permutation.
+    transitions the order is a uniform random permutation. (compact.compact_minibatches
+    with size N.)
     """
-    num_transitions = batch.action.shape[0]
-    permutation = jax.random.permutation(key_permute, num_transitions)
-    active_first = permutation[jnp.argsort(batch.weight[permutation] <= 0, stable=True)]
-    # Position i goes to minibatch i % num_minibatches.
-    order = active_first.reshape(-1, num_minibatches).T.reshape(-1)
-    minibatch_size = num_transitions // num_minibatches
-    return jax.tree.map(lambda x: x[order].reshape((num_minibatches, minibatch_size) + x.shape[1:]), batch)
+    return compact.compact_minibatches(batch, batch.weight, key_permute, num_minibatches, batch.action.shape[0])
 
 
 def make_ppo_update(
     apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: PPOConfig
-) -> Callable[[TrainState, Rollout, jax.Array], tuple[TrainState, dict[str, jax.Array]]]:
-    """Returns jitted `update(train_state, rollout, key_minibatch) -> (train_state, metrics)`.
+) -> compact.CompactUpdate:
+    """Returns `update(train_state, rollout, key_minibatch) -> (train_state, metrics)`, jitted per compact size.
 
-    rollout: time-major [T, B] with an `active` mask. Each epoch shuffles the N = T * B
-    transitions (key_minibatch, split per epoch) into num_minibatches equal minibatches
-    with the active transitions spread evenly (balanced_minibatches) and takes one
-    optimizer step per minibatch; a minibatch with no active transition is skipped
+    rollout: time-major [T, B] with an `active` mask. GAE runs on the [T, B] layout; then
+    each epoch shuffles the N = T * B transitions (key_minibatch, split per epoch), keeps
+    the active ones and as few padding ones as fill a size S from a ladder
+    (compact.CompactUpdate: at most 3 sizes num_minibatches * 2^k, the last N; the update
+    compiles once per S), and splits them into num_minibatches equal minibatches with the active
+    transitions spread evenly (compact.compact_minibatches: the same active transitions
+    in each minibatch as balanced_minibatches gives over all N), taking one optimizer
+    step per minibatch; a minibatch with no active transition is skipped
     (the state is left as it was). Once an epoch's mean approx_kl exceeds target_kl,
     later epochs are skipped (lax.cond). Non-finite gradients are skipped by the
     optimizer (see make_optimizer) and counted.
@@ -140,7 +138,7 @@ def make_ppo_update(
     def run_epoch(state: TrainState, minibatches: PPOBatch):
         return jax.lax.scan(minibatch_step, state, minibatches)
 
-    def update(state: TrainState, rollout: Rollout, key_minibatch: jax.Array):
+    def update(state: TrainState, rollout: Rollout, key_minibatch: jax.Array, size: int):
         batch = ppo_batch_from_rollout(rollout, config.gamma, config.gae_lambda)
         num_transitions = batch.action.shape[0]
         if num_transitions % config.num_minibatches:
@@ -154,7 +152,7 @@ def make_ppo_update(
 
         def epoch(carry, key_permute):
             state, stopped = carry
-            minibatches = balanced_minibatches(batch, key_permute, config.num_minibatches)
+            minibatches = compact.compact_minibatches(batch, batch.weight, key_permute, config.num_minibatches, size)
             state, metrics = jax.lax.cond(stopped, skip_epoch, run_epoch, state, minibatches)
             ran = jnp.logical_not(stopped)
             if config.target_kl is not None:
@@ -184,4 +182,4 @@ def make_ppo_update(
         )
         return state, summary
 
-    return jax.jit(update)
+    return compact.CompactUpdate(jax.jit(update, static_argnames="size"), multiple=config.num_minibatches)

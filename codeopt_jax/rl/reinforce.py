@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from codeopt_jax.rl import gae, masked
+from codeopt_jax.rl import compact, gae, masked
 from codeopt_jax.rl.losses import BASELINES, reinforce_loss
 from codeopt_jax.rl.train_state import TrainState, apply_gradients
 from codeopt_jax.rl.types import ApplyFn, ReinforceBatch, Rollout
@@ -68,12 +67,14 @@ def reinforce_batch_from_rollout(rollout: Rollout, gamma: float) -> ReinforceBat
 
 def make_reinforce_update(
     apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: ReinforceConfig
-) -> Callable[[TrainState, Rollout], tuple[TrainState, dict[str, jax.Array]]]:
-    """Returns jitted `update(train_state, rollout) -> (train_state, metrics)`.
+) -> compact.CompactUpdate:
+    """Returns `update(train_state, rollout) -> (train_state, metrics)`, jitted per compact size.
 
     Takes config.num_gradient_steps full-batch steps (lax.scan) on the rollout's
     Monte Carlo returns, every mean over the active transitions (a rollout with
-    none takes no step). metrics (scalars):
+    none takes no step). The returns are computed on the [T, B] layout; the steps
+    run on the active transitions only, padded with weight-0 ones to a size from a
+    ladder (compact.CompactUpdate: at most 3 sizes, one compile each). metrics (scalars):
     loss, policy_loss, value_loss, entropy, advantage_mean, advantage_std,
     grad_norm (means over the steps); num_updates, nonfinite_updates (counts);
     return_mean (over the active transitions); active_fraction (active / N).
@@ -86,8 +87,9 @@ def make_reinforce_update(
     )
     grad_fn = jax.value_and_grad(reinforce_loss, has_aux=True)
 
-    def update(state: TrainState, rollout: Rollout):
-        batch = reinforce_batch_from_rollout(rollout, config.gamma)
+    def update(state: TrainState, rollout: Rollout, size: int):
+        full_batch = reinforce_batch_from_rollout(rollout, config.gamma)
+        batch = compact.compact_batch(full_batch, full_batch.weight, size)
         has_data = batch.weight.sum() > 0  # an all-padding rollout takes no step (Adam would still move)
 
         def gradient_step(state: TrainState, _):
@@ -101,9 +103,9 @@ def make_reinforce_update(
         summary.update(
             num_updates=jnp.where(has_data, config.num_gradient_steps, 0).astype(jnp.int32),
             nonfinite_updates=(metrics["nonfinite"].sum() * has_data).astype(jnp.int32),
-            return_mean=masked.mean(batch.returns, batch.weight),
-            active_fraction=batch.weight.mean(),
+            return_mean=masked.mean(full_batch.returns, full_batch.weight),
+            active_fraction=full_batch.weight.mean(),
         )
         return state, summary
 
-    return jax.jit(update)
+    return compact.CompactUpdate(jax.jit(update, static_argnames="size"), multiple=1)
