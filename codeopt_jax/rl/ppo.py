@@ -102,7 +102,8 @@ def balanced_minibatches(batch: PPOBatch, key_permute: jax.Array, num_minibatche
 
 
 def make_ppo_update(
-    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: PPOConfig
+    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: PPOConfig,
+    constrain_minibatches: Callable[[PPOBatch], PPOBatch] | None = None,
 ) -> Callable[[TrainState, Rollout, jax.Array], tuple[TrainState, dict[str, jax.Array]]]:
     """Returns jitted `update(train_state, rollout, key_minibatch) -> (train_state, metrics)`.
 
@@ -120,6 +121,10 @@ def make_ppo_update(
     any epoch was skipped); advantage_mean, advantage_std, return_mean,
     explained_variance (of the collection-time values), all over the active
     transitions; active_fraction (active transitions / N; the rest is padding).
+
+    constrain_minibatches, if given, is applied inside jit to each epoch's
+    [num_minibatches, N / num_minibatches, ...] stack (rl.parallel splits its
+    transitions over the devices); it must not change values.
     """
     loss_hparams = dict(
         clip_eps=config.clip_eps,
@@ -155,6 +160,8 @@ def make_ppo_update(
         def epoch(carry, key_permute):
             state, stopped = carry
             minibatches = balanced_minibatches(batch, key_permute, config.num_minibatches)
+            if constrain_minibatches is not None:
+                minibatches = constrain_minibatches(minibatches)
             state, metrics = jax.lax.cond(stopped, skip_epoch, run_epoch, state, minibatches)
             ran = jnp.logical_not(stopped)
             if config.target_kl is not None:

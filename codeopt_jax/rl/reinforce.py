@@ -67,7 +67,8 @@ def reinforce_batch_from_rollout(rollout: Rollout, gamma: float) -> ReinforceBat
 
 
 def make_reinforce_update(
-    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: ReinforceConfig
+    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: ReinforceConfig,
+    constrain_batch: Callable[[ReinforceBatch], ReinforceBatch] | None = None,
 ) -> Callable[[TrainState, Rollout], tuple[TrainState, dict[str, jax.Array]]]:
     """Returns jitted `update(train_state, rollout) -> (train_state, metrics)`.
 
@@ -77,6 +78,9 @@ def make_reinforce_update(
     loss, policy_loss, value_loss, entropy, advantage_mean, advantage_std,
     grad_norm (means over the steps); num_updates, nonfinite_updates (counts);
     return_mean (over the active transitions); active_fraction (active / N).
+
+    constrain_batch, if given, is applied inside jit to the flat [N, ...] batch
+    (rl.parallel splits it over the devices); it must not change values.
     """
     loss_hparams = dict(
         baseline=config.baseline,
@@ -88,6 +92,8 @@ def make_reinforce_update(
 
     def update(state: TrainState, rollout: Rollout):
         batch = reinforce_batch_from_rollout(rollout, config.gamma)
+        if constrain_batch is not None:
+            batch = constrain_batch(batch)
         has_data = batch.weight.sum() > 0  # an all-padding rollout takes no step (Adam would still move)
 
         def gradient_step(state: TrainState, _):
