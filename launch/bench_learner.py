@@ -48,7 +48,7 @@ class UpdateTiming:
     active: int                # active (real) transitions
     first_seconds: float       # first call: compile + run
     seconds: float             # median of the repeats
-    epochs_run: float          # PPO epochs the update ran (early stop can skip some); 0 for REINFORCE
+    epochs_run: float | None   # PPO epochs the update ran (early stop can skip some); None for REINFORCE
 
     @property
     def seconds_per_active(self) -> float:
@@ -89,9 +89,10 @@ def time_scale(config: config_lib.TrainConfig, scale: int, say) -> UpdateTiming:
         jax.block_until_ready(update(state, rollout, key_minibatch))
         seconds.append(time.perf_counter() - start)
         say(f"  scale {scale}: call {repeat + 1}/{_REPEATS.value} took {seconds[-1]:.2f} s")
+    epochs_run = float(metrics["epochs_run"]) if "epochs_run" in metrics else None
     return UpdateTiming(scale=scale, batch=shape.batch, transitions=shape.steps * shape.batch,
                         active=int(rollout.transitions.active.sum()), first_seconds=first,
-                        seconds=statistics.median(seconds), epochs_run=float(metrics.get("epochs_run", 0.0)))
+                        seconds=statistics.median(seconds), epochs_run=epochs_run)
 
 
 def main(argv: list[str]) -> None:
@@ -128,7 +129,8 @@ def main(argv: list[str]) -> None:
         "| active transitions / s | epochs run |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ] + [f"| {t.scale} | {t.batch} | {t.transitions} | {t.active} | {t.first_seconds:.2f} | {t.seconds:.3f} "
-         f"| {t.seconds_per_active * 1e3:.3f} | {1.0 / t.seconds_per_active:.0f} | {t.epochs_run:g} |"
+         f"| {t.seconds_per_active * 1e3:.3f} | {1.0 / t.seconds_per_active:.0f} "
+         f"| {'-' if t.epochs_run is None else f'{t.epochs_run:g}'} |"
          for t in timings]
     for line in table:
         print(line, flush=True)

@@ -45,7 +45,8 @@ def linear_apply(variables, obs):
 
 def _describe(sharding) -> str:
     spec = getattr(sharding, "spec", None)
-    return f"{type(sharding).__name__} spec={tuple(spec) if spec is not None else None} devices={len(sharding.device_set)}"
+    spec_text = tuple(spec) if spec is not None else None
+    return f"{type(sharding).__name__} spec={spec_text} devices={len(sharding.device_set)}"
 
 
 def rollout_with_padding(seed: int) -> Rollout:
