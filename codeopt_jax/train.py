@@ -29,9 +29,11 @@ from codeopt_jax.env import CodeOptEnv
 from codeopt_jax.metrics_log import DISTINCT_PROGRAMS, MetricsWriter, VisitedPrograms
 from codeopt_jax.models.policy import PolicyValueNet, init_policy
 from codeopt_jax.rewards import RewardConfig, geomean, is_broken, timed_or_counted_speedup
+from codeopt_jax.rl.parallel import DataParallel
 from codeopt_jax.rl.ppo import make_ppo_update
 from codeopt_jax.rl.reinforce import make_reinforce_update
 from codeopt_jax.rl.train_state import TrainState, create_train_state, make_optimizer
+from codeopt_jax.rl.types import Rollout
 from codeopt_jax.rollouts import Episode, collect_rollout, run_greedy
 from codeopt_jax.scoring import ScoringBackend, ScoringService
 
@@ -143,6 +145,37 @@ def generated_train_problems(config: config_lib.TrainConfig, scoring: ScoringSer
     return [o.problem for o in outcomes if o.problem is not None]
 
 
+def learner_devices(config: config_lib.TrainConfig, log: Callable[[str], None]) -> DataParallel:
+    """The update's device mesh: every local device, each taking an equal share of the batch.
+
+    Raises ValueError naming the config values the device count does not divide
+    (batch_size; for PPO also the transitions per minibatch).
+    """
+    parallel = DataParallel.over_local_devices()
+    sizes = {"batch_size": config.batch_size}
+    if config.algo == "ppo":
+        minibatch = config.batch_size * config.env.max_steps // config.ppo.num_minibatches
+        sizes["batch_size * env.max_steps / ppo.num_minibatches"] = minibatch
+    parallel.check_divides(**sizes)
+    if parallel.num_devices > 1:
+        log(f"learner: data-parallel over {parallel.num_devices} {parallel.mesh.devices.flat[0].platform} devices "
+            f"({config.batch_size // parallel.num_devices} episodes each)")
+    return parallel
+
+
+def make_learner_update(config: config_lib.TrainConfig, apply_fn, optimizer, parallel: DataParallel
+                        ) -> Callable[[TrainState, Rollout, jax.Array], tuple[TrainState, dict[str, jax.Array]]]:
+    """`update(state, rollout [T, B], key_minibatch) -> (state, metrics)` for config.algo, the batch split over
+    `parallel`'s devices (REINFORCE ignores the key)."""
+    if config.algo == "ppo":
+        ppo_update = make_ppo_update(apply_fn, optimizer, config.ppo, parallel.shard_batch_axis(1),
+                                     parallel.num_devices)
+        return lambda state, rollout, key: ppo_update(*parallel.place(state, rollout), key)
+    reinforce_update = make_reinforce_update(apply_fn, optimizer, config.reinforce, parallel.shard_batch_axis(0),
+                                                 parallel.num_devices)
+    return lambda state, rollout, key: reinforce_update(*parallel.place(state, rollout))
+
+
 def _save_config(workdir: pathlib.Path, config: config_lib.TrainConfig) -> None:
     path = checkpoints.config_path(workdir)
     path.write_text(json.dumps(config.to_json(), indent=2), encoding="utf-8")
@@ -164,12 +197,7 @@ def train(config: config_lib.TrainConfig, workdir: str | pathlib.Path,
     algo_config = config.ppo if config.algo == "ppo" else config.reinforce
     optimizer = make_optimizer(algo_config)
     state = create_train_state(params, optimizer)
-    if config.algo == "ppo":
-        ppo_update = make_ppo_update(model.apply, optimizer, config.ppo)
-        update = lambda s, rollout, k: ppo_update(s, rollout, k)  # noqa: E731
-    else:
-        reinforce_update = make_reinforce_update(model.apply, optimizer, config.reinforce)
-        update = lambda s, rollout, k: reinforce_update(s, rollout)  # noqa: E731
+    update = make_learner_update(config, model.apply, optimizer, learner_devices(config, log))
 
     checkpointer = checkpoints.Checkpointer(checkpoints.checkpoints_dir(workdir))
     fingerprint = config_lib.fingerprint(config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -96,7 +97,8 @@ def balanced_minibatches(batch: PPOBatch, key_permute: jax.Array, num_minibatche
 
 
 def make_ppo_update(
-    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: PPOConfig
+    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: PPOConfig,
+    constrain_minibatches: Callable[[PPOBatch], PPOBatch] | None = None, num_devices: int = 1,
 ) -> compact.CompactUpdate:
     """Returns `update(train_state, rollout, key_minibatch) -> (train_state, metrics)`, jitted per compact size.
 
@@ -118,6 +120,11 @@ def make_ppo_update(
     any epoch was skipped); advantage_mean, advantage_std, return_mean,
     explained_variance (of the collection-time values), all over the active
     transitions; active_fraction (active transitions / N; the rest is padding).
+
+    num_devices: every compact size is a multiple of num_minibatches * num_devices (rl.parallel
+    splits each minibatch over the devices). constrain_minibatches, if given, is applied inside jit to each epoch's
+    [num_minibatches, N / num_minibatches, ...] stack (rl.parallel splits its
+    transitions over the devices); it must not change values.
     """
     loss_hparams = dict(
         clip_eps=config.clip_eps,
@@ -153,6 +160,8 @@ def make_ppo_update(
         def epoch(carry, key_permute):
             state, stopped = carry
             minibatches = compact.compact_minibatches(batch, batch.weight, key_permute, config.num_minibatches, size)
+            if constrain_minibatches is not None:
+                minibatches = constrain_minibatches(minibatches)
             state, metrics = jax.lax.cond(stopped, skip_epoch, run_epoch, state, minibatches)
             ran = jnp.logical_not(stopped)
             if config.target_kl is not None:
@@ -182,4 +191,4 @@ def make_ppo_update(
         )
         return state, summary
 
-    return compact.CompactUpdate(jax.jit(update, static_argnames="size"), multiple=config.num_minibatches)
+    return compact.CompactUpdate(jax.jit(update, static_argnames="size"), multiple=config.num_minibatches * num_devices)

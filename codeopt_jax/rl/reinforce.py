@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -66,7 +67,8 @@ def reinforce_batch_from_rollout(rollout: Rollout, gamma: float) -> ReinforceBat
 
 
 def make_reinforce_update(
-    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: ReinforceConfig
+    apply_fn: ApplyFn, optimizer: optax.GradientTransformation, config: ReinforceConfig,
+    constrain_batch: Callable[[ReinforceBatch], ReinforceBatch] | None = None, num_devices: int = 1,
 ) -> compact.CompactUpdate:
     """Returns `update(train_state, rollout) -> (train_state, metrics)`, jitted per compact size.
 
@@ -78,6 +80,10 @@ def make_reinforce_update(
     loss, policy_loss, value_loss, entropy, advantage_mean, advantage_std,
     grad_norm (means over the steps); num_updates, nonfinite_updates (counts);
     return_mean (over the active transitions); active_fraction (active / N).
+
+    num_devices: every compact size is a multiple of it (rl.parallel splits the batch over the
+    devices). constrain_batch, if given, is applied inside jit to the flat [N, ...] batch
+    (rl.parallel splits it over the devices); it must not change values.
     """
     loss_hparams = dict(
         baseline=config.baseline,
@@ -90,6 +96,8 @@ def make_reinforce_update(
     def update(state: TrainState, rollout: Rollout, size: int):
         full_batch = reinforce_batch_from_rollout(rollout, config.gamma)
         batch = compact.compact_batch(full_batch, full_batch.weight, size)
+        if constrain_batch is not None:
+            batch = constrain_batch(batch)
         has_data = batch.weight.sum() > 0  # an all-padding rollout takes no step (Adam would still move)
 
         def gradient_step(state: TrainState, _):
@@ -108,4 +116,4 @@ def make_reinforce_update(
         )
         return state, summary
 
-    return compact.CompactUpdate(jax.jit(update, static_argnames="size"), multiple=1)
+    return compact.CompactUpdate(jax.jit(update, static_argnames="size"), multiple=num_devices)
