@@ -82,6 +82,7 @@ def test_a_pop_front_loop_costs_more_than_deque_popleft():
     ("def f(xs):\n    return any(x > 2 for x in xs)\n", [(list(range(10)),)], "test_items", 4),  # stops at the 4th
     ("def f(xs):\n    return xs.index(3)\n", [(list(range(10)),)], "scan_sequence", 4),
     ("def f(s):\n    return s + s\n", [("abc",)], "copy_chars", 6),
+    ("def f(s):\n    return s[:3] + s[:1]\n", [("abcdef",)], "copy_chars", 3 + 4),  # s[:1]: a cached character
     ("def f(xs):\n    return {1, 2, 3} - set(xs)\n", [([9],)], "set_algebra", 3),
     ("def f(s):\n    return s.isdigit()\n", [("12345",)], "test_chars", 5),
 ])

@@ -115,6 +115,8 @@ def contains(charge: Charge, item: Any, container: Any) -> bool:
 def made(charge: Charge, value: Any) -> Any:
     """A new sequence (concatenation, repetition, slice) charged by its length; returns it."""
     kind = type(value)
+    if kind is str and (not value or len(value) == 1 and ord(value) < 256):
+        return value  # CPython hands out its cached empty and one-character (latin-1) strings: nothing copied
     if kind in _CHARS:
         charge("copy_chars", len(value))
     elif kind is list or kind is tuple:
