@@ -89,7 +89,7 @@ def preset(name: str, **overrides: Any) -> TrainConfig:
 
 
 def with_reward(config: TrainConfig, name: str, **weights: float) -> TrainConfig:
-    """The config with a reward preset ("opcount" / "timing") and optional weight overrides."""
+    """The config with a reward preset ("opcount" / "cost" / "timing") and optional weight overrides."""
     return dataclasses.replace(config, reward=reward_preset(name, **weights))
 
 

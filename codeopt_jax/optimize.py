@@ -47,7 +47,7 @@ class OptimizeConfig:
     """Settings of one optimization."""
 
     budget: int = 64            # uncached scorings for the agent and the search together
-    reward: str = "opcount"     # Φ preset: "opcount" (deterministic) or "timing"
+    reward: str = "opcount"     # Φ preset: "opcount" or "cost" (deterministic) or "timing"
     k: int = 4                  # sampled agent episodes besides the greedy one
     max_depth: int = 4          # rewrites the search may add to the best program so far
     timing_rounds: int = 7      # paired rounds of the final timing
@@ -185,6 +185,7 @@ _PHASE_ACTIVITY = {
     "tests": "running the tests of the original {name}",
     "differential": "running the original {name} on its workload",
     "opcount": "counting the executed instructions of the original {name}",
+    "cost": "measuring the modelled cost of the original {name}",
     "timing": "timing the original {name}",
 }
 
@@ -212,6 +213,9 @@ def score_original(problem: Problem, service: ScoringService, reward: RewardConf
         raise UserInputError(f"{problem.path}: the executed instructions of the original {name} cannot be "
                              f"counted ({_first_line(record.detail) or 'no count'}); use --reward timing or a "
                              f"lighter workload")
+    if reward.cost_weight and record.cost is None:
+        raise UserInputError(f"{problem.path}: the modelled cost of the original {name} cannot be measured "
+                             f"({_first_line(record.detail) or 'no cost'}); use --reward timing or a lighter workload")
     return record
 
 

@@ -5,6 +5,7 @@ episode's return telescopes to Φ(final): the improvement the agent made.
 
   Φ = w_speed      * clip(log speedup)                        (timing mode)
     + w_opcount    * clip(−log(op_count / op_count_original)) (deterministic mode)
+    + w_cost       * clip(−log(cost / cost_original))         (deterministic: the cost model)
     + w_brevity    * −log(tokens / tokens_original)
     + w_complexity * −(complexity − complexity_original) / complexity_original
 
@@ -30,6 +31,7 @@ class RewardConfig:
 
     speed_weight: float = 0.0        # log paired speedup (needs timing; noisy)
     opcount_weight: float = 1.0      # −log executed-instruction ratio (deterministic)
+    cost_weight: float = 0.0         # −log modelled-cost ratio (deterministic; sees C-level work)
     brevity_weight: float = 0.1      # −log token-count ratio
     complexity_weight: float = 0.0   # relative cyclomatic-complexity reduction
     model_weight: float = 0.0        # learned reward model: s(program) − s(original) (env adds it)
@@ -40,7 +42,8 @@ class RewardConfig:
     timing_rounds: int = 5           # paired timing rounds per measurement
 
     def __post_init__(self) -> None:
-        weights = ("speed_weight", "opcount_weight", "brevity_weight", "complexity_weight", "model_weight")
+        weights = ("speed_weight", "opcount_weight", "cost_weight", "brevity_weight", "complexity_weight",
+                   "model_weight")
         check_fields(self, finite=weights + ("broken_penalty",), non_negative=("broken_penalty",),
                      positive=("log_clip", "timing_rounds"))
 
@@ -49,7 +52,7 @@ class RewardConfig:
         """What the scoring service must measure for this Φ."""
         return ScoreOptions(tests=self.require_tests, differential=self.require_differential,
                             timing=self.speed_weight != 0.0, opcount=self.opcount_weight != 0.0,
-                            timing_rounds=self.timing_rounds)
+                            cost=self.cost_weight != 0.0, timing_rounds=self.timing_rounds)
 
     @property
     def deterministic(self) -> bool:
@@ -57,9 +60,10 @@ class RewardConfig:
 
 
 def reward_preset(name: str, **overrides) -> RewardConfig:
-    """Named presets: "opcount" (deterministic) and "timing" (wall-clock speedup)."""
+    """Named presets: "opcount" and "cost" (deterministic) and "timing" (wall-clock speedup)."""
     presets = {
         "opcount": RewardConfig(speed_weight=0.0, opcount_weight=1.0),
+        "cost": RewardConfig(speed_weight=0.0, opcount_weight=0.0, cost_weight=1.0),
         "timing": RewardConfig(speed_weight=1.0, opcount_weight=0.0),
     }
     if name not in presets:
@@ -89,6 +93,8 @@ def potential(record: ScoreRecord, original: ScoreRecord, config: RewardConfig) 
         value += config.speed_weight * _clipped_log(record.speedup, config.log_clip)
     if config.opcount_weight:
         value -= config.opcount_weight * _clipped_log(record.op_ratio, config.log_clip)
+    if config.cost_weight:
+        value -= config.cost_weight * _clipped_log(record.cost_ratio, config.log_clip)
     if record.static is not None and original.static is not None:
         if config.brevity_weight and original.static.tokens:
             value -= config.brevity_weight * _clipped_log(
@@ -106,9 +112,11 @@ def geomean(values: Iterable[float | None]) -> float:
 
 
 def timed_or_counted_speedup(record: ScoreRecord) -> float | None:
-    """The speedup a report shows: the timed one if measured, else the op-count ratio inverse."""
+    """The speedup a report shows: the timed one if measured, else the op-count (or modelled-cost) ratio inverse."""
     if record.speedup is not None:
         return record.speedup
     if record.op_ratio:
         return 1.0 / record.op_ratio
+    if record.cost_ratio:
+        return 1.0 / record.cost_ratio
     return None

@@ -42,7 +42,8 @@ _CEILING = flags.DEFINE_integer("ceiling_budget", 256, "Scorings for the exhaust
 _BASELINES = flags.DEFINE_list("baselines", list(search.METHODS[:-1]), "Search baselines to run.")
 _DEPTH = flags.DEFINE_integer("max_depth", 0, "Search depth (0: the agent's episode length).")
 _BEAM = flags.DEFINE_integer("beam_width", 4, "Beam width.")
-_REWARD = flags.DEFINE_enum("reward", None, ["opcount", "timing"], "Composite score (default: the agent's).")
+_REWARD = flags.DEFINE_enum("reward", None, ["opcount", "cost", "timing"],
+                             "Composite score (default: the agent's).")
 _ROUNDS = flags.DEFINE_integer("timing_rounds", 7, "Paired timing rounds of the final measurement.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed for sampling and random search.")
 _WORKERS = flags.DEFINE_integer("workers", 2, "Scoring workers.")

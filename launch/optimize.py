@@ -47,8 +47,9 @@ _WORKLOAD_MS = flags.DEFINE_float("workload_ms", 5.0, "Synthesis: grow the tests
 _WORKDIR = flags.DEFINE_string("workdir", None, "Training run folder of the agent (default: the shipped one, "
                                 "results/default_run; `none`: search only).")
 _BUDGET = flags.DEFINE_integer("budget", 64, "Scorings (candidate runs) for the agent and the search together.")
-_REWARD = flags.DEFINE_enum("reward", "opcount", ["opcount", "timing"],
-                            "What counts as faster while searching: executed instructions or wall-clock time.")
+_REWARD = flags.DEFINE_enum("reward", "opcount", ["opcount", "cost", "timing"],
+                            "What counts as faster while searching: executed instructions, the cost model "
+                            "(instructions and C-level work) or wall-clock time.")
 _K = flags.DEFINE_integer("k", 4, "Sampled agent episodes besides the greedy one.")
 _DEPTH = flags.DEFINE_integer("max_depth", 4, "Rewrites the greedy search may add.")
 _ROUNDS = flags.DEFINE_integer("timing_rounds", 7, "Paired timing rounds of the final measurement.")

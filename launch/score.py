@@ -23,6 +23,7 @@ _CANDIDATE = flags.DEFINE_string("candidate", None, "File with the candidate pro
 _JSON = flags.DEFINE_bool("json", False, "Print the record as JSON.")
 _TIMING = flags.DEFINE_bool("timing", True, "Paired timing against the original.")
 _OPCOUNT = flags.DEFINE_bool("opcount", True, "Count executed bytecode instructions.")
+_COST = flags.DEFINE_bool("cost", True, "Measure the cost model's modelled nanoseconds (instructions and C-level work).")
 _ROUNDS = flags.DEFINE_integer("timing_rounds", 7, "Paired timing rounds.")
 
 
@@ -41,7 +42,8 @@ def main(argv: list[str]) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             print(f"error: {_CANDIDATE.value}: cannot be read: {exc}", file=sys.stderr)
             return 2
-    options = ScoreOptions(timing=_TIMING.value, opcount=_OPCOUNT.value, timing_rounds=_ROUNDS.value)
+    options = ScoreOptions(timing=_TIMING.value, opcount=_OPCOUNT.value, cost=_COST.value,
+                           timing_rounds=_ROUNDS.value)
     with ScoringService(num_workers=1) as service:
         record = service.score(problem, candidate, options)
     if _JSON.value:

@@ -29,8 +29,9 @@ _CONFIG = flags.DEFINE_enum("config", "default", ["default", "quick"], "Named co
 _WORKDIR = flags.DEFINE_string("workdir", "runs/default", "Run folder: checkpoints, logs, config.")
 _ALGO = flags.DEFINE_enum("algo", None, list(config_lib.ALGORITHMS), "RL algorithm (default: the preset's).")
 _BASELINE = flags.DEFINE_enum("baseline", None, ["none", "mean", "value"], "REINFORCE baseline.")
-_REWARD = flags.DEFINE_enum("reward", "opcount", ["opcount", "timing"],
-                            "Composite score: deterministic executed-op counts, or paired wall-clock timing.")
+_REWARD = flags.DEFINE_enum("reward", "opcount", ["opcount", "cost", "timing"],
+                            "Composite score: deterministic executed-op counts, the deterministic cost model "
+                            "(instructions and C-level work), or paired wall-clock timing.")
 _BREVITY = flags.DEFINE_float("brevity_weight", None, "Weight of the token-count term of the score.")
 _COMPLEXITY = flags.DEFINE_float("complexity_weight", None, "Weight of the complexity term of the score.")
 _UNSAFE = flags.DEFINE_bool("allow_unsafe", None, "Let the agent use the deliberately unsafe rewrites.")

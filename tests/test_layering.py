@@ -26,8 +26,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
      frozenset({"scoring", "rewrites", "models", "plots"})),
     ("moves, rewards, learning rules, problems with synthesized workloads, generated problems validated in the sandbox",
      frozenset({"moves", "rewards", "rl", "corpus_check", "workloads", "benchmarks", "generated"})),
-    ("environment, search, reward model, selection of a validated result, single-rewrite effects",
-     frozenset({"env", "search", "reward_model", "selection", "rule_effects"})),
+    ("environment, search, reward model, selection of a validated result, single-rewrite effects, agreement of "
+     "a measure with timing",
+     frozenset({"env", "search", "reward_model", "selection", "rule_effects", "cost_agreement"})),
     ("training and trained agents",
      frozenset({"config", "train", "rollouts", "agent"})),
     ("applications: evaluation, optimizing a user's function, the report",

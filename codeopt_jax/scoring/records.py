@@ -47,6 +47,11 @@ class ScoreOptions:
       opcount: executed bytecode instructions on one fresh-state workload pass (deterministic).
       opcount_cap: the original's count stops after this many instructions (about a second
         traced); both sides are then counted on the workload calls it finished (its slice).
+      cost: the cost model's modelled nanoseconds of one fresh-state workload pass
+        (deterministic; `scoring.cost_model`): instructions weighted by class, Python frames,
+        and the C-level work of membership tests, sorts, scans, copies, joins and the like.
+      cost_cap: the original's cost stops after this many modelled nanoseconds; both sides are
+        then measured on the workload calls it finished (its slice), as with `opcount_cap`.
       timing_rounds: least number of (original, candidate) pairs; the speedup is their median
         ratio. More rounds follow, up to `timing_max_rounds`, while the ~95% interval of that
         median (1.57 IQR / sqrt(n)) is wider than +-`timing_target_interval` of it.
@@ -58,6 +63,8 @@ class ScoreOptions:
     timing: bool = False
     opcount: bool = False
     opcount_cap: int = 5_000_000
+    cost: bool = False
+    cost_cap: int = 50_000_000
     timing_rounds: int = 7
     timing_min_seconds: float = 0.005
     timing_max_rounds: int = 15
@@ -86,8 +93,10 @@ class ScoreRecord:
     first (cold) passes, `timing_rounds` the pairs measured. `op_count` / `op_count_original` are
     executed bytecode instructions over one fresh-state pass of the workload's first `op_count_calls`
     of its `workload_calls` calls (all of them unless the original's count passed its cap; 0 when
-    even the first call did, and then the counts are None and `detail` says so). `phase` is the phase
-    a failed job failed in ("load", "tests", "differential", "opcount", "timing"; for a worker killed
+    even the first call did, and then the counts are None and `detail` says so). `cost` / `cost_original`
+    are the cost model's modelled nanoseconds over the first `cost_calls` workload calls (the same
+    calls for both; its own cap, likewise). `phase` is the phase a failed job failed in ("load",
+    "tests", "differential", "opcount", "cost", "timing"; for a worker killed
     at a deadline, the phase it was in), else the last one it ran. Unmeasured fields are None.
     """
 
@@ -110,6 +119,9 @@ class ScoreRecord:
     op_count_original: int | None = None
     op_count_calls: int | None = None
     workload_calls: int | None = None
+    cost: int | None = None
+    cost_original: int | None = None
+    cost_calls: int | None = None
     static: StaticMetrics | None = None
     output: str = ""
     problem_error: str = ""
@@ -128,6 +140,13 @@ class ScoreRecord:
         if self.op_count is None or not self.op_count_original:
             return None
         return self.op_count / self.op_count_original
+
+    @property
+    def cost_ratio(self) -> float | None:
+        """cost / cost_original, both on the same `cost_calls` calls (< 1: cheaper by the cost model)."""
+        if self.cost is None or not self.cost_original:
+            return None
+        return self.cost / self.cost_original
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -150,6 +169,9 @@ class JobOutcome:
     op_count_original: int | None = None
     op_count_calls: int | None = None
     workload_calls: int | None = None
+    cost: int | None = None
+    cost_original: int | None = None
+    cost_calls: int | None = None
     static: StaticMetrics | None = None
     output: str = ""
     problem_error: str = ""
@@ -173,6 +195,7 @@ class JobOutcome:
         """Like `fail`, and drops every measurement (an untrusted number is no number)."""
         self.fail(status, detail)
         self.op_count = self.op_count_original = self.op_count_calls = None
+        self.cost = self.cost_original = self.cost_calls = None
 
     @property
     def passing(self) -> bool:
@@ -188,7 +211,7 @@ _OUTCOME_FIELDS = frozenset(field.name for field in dataclasses.fields(JobOutcom
 _FLOAT_FIELDS = ("speedup", "speedup_low", "speedup_high", "speedup_cv", "speedup_cold", "time_original",
                  "time_candidate")
 _INT_FIELDS = ("tests_passed", "tests_total", "timing_loops", "timing_rounds", "op_count",
-               "op_count_original", "op_count_calls", "workload_calls")
+               "op_count_original", "op_count_calls", "workload_calls", "cost", "cost_original", "cost_calls")
 _STR_FIELDS = ("detail", "traceback", "output", "problem_error", "phase")
 _MAX_TEXT = 4000
 

@@ -49,7 +49,8 @@ import traceback
 from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
-from codeopt_jax.scoring import checks, expectations, measure, properties, protocol, records, sandbox, synthesis
+from codeopt_jax.scoring import (checks, cost_instrument, cost_model, cost_table, expectations, measure, properties,
+                                 protocol, records, sandbox, synthesis)
 from codeopt_jax.scoring.static import static_metrics
 
 _MAX_PROBLEM_STATES = 64
@@ -61,6 +62,10 @@ _HYPOTHESIS_MODULES = ("hypothesis", "_hypothesis")  # their bookkeeping is not 
 # at most CANDIDATE_CAP_FACTOR times more for the candidate), traced at well under this many seconds
 # per instruction (results/bench_opcount.txt); the per-pass term covers C-level work no cap bounds.
 _TRACED_SECONDS_PER_OP = 1e-6
+# Cost deadline, likewise: the cost stops at ScoreOptions.cost_cap modelled nanoseconds for the original (at most
+# CANDIDATE_CAP_FACTOR times more for the candidate); its two passes (hooks untraced, instructions traced) take
+# well under this many seconds per modelled second.
+_COST_SECONDS_PER_MODELLED_SECOND = 60.0
 
 
 class _HarnessError(Exception):
@@ -132,8 +137,10 @@ class ProblemState:
                 f"the original {self.entry_point}() raised {type(exc).__name__} on the workload: {exc}"
             ) from None
         self.edge_cases = self._edge_cases()
+        self.program_source = problem["program"]
         self.program_code = compile(problem["program"], f"<program {self.name}>", "exec", dont_inherit=True)
         self.op_counts: dict[int, measure.OpCount] = {}  # by cap
+        self.costs: dict[int, cost_model.CostCount] = {}  # by cap
         self.check_time = self._time_original_check()
 
     def _edge_cases(self) -> list[EdgeCase]:
@@ -179,6 +186,13 @@ class ProblemState:
             self.op_counts[cap] = measure.OpcodeCounter(cap).run(self.program_code, self.entry_point, self.pristine)
         return self.op_counts[cap]
 
+    def original_cost(self, table: cost_table.CostTable, cap: int) -> cost_model.CostCount:
+        """The original's modelled cost, stopped past `cap` nanoseconds: the calls it finished are the slice."""
+        if cap not in self.costs:
+            self.costs[cap] = _measure_cost(self, table, cap, self.program_source, self.program_code, "original",
+                                            self.pristine)
+        return self.costs[cap]
+
 
 class Worker:
     """Job loop state: cached problems, the output streams, the integrity baseline."""
@@ -190,6 +204,11 @@ class Worker:
         self.integrity = sandbox.Integrity()
         self.timer = Timer(self)
         self.outcome: records.JobOutcome | None = None  # of the evaluate job running
+        try:  # read before any candidate runs
+            self.cost_table: cost_table.CostTable | None = cost_table.load_cost_table()
+            self.cost_table_error = ""
+        except cost_table.CostTableError as exc:
+            self.cost_table, self.cost_table_error = None, str(exc)
 
     def announce(self, phase: str, budget: float) -> None:
         if self.outcome is not None:
@@ -382,6 +401,13 @@ class Worker:
             self.announce("opcount", 30.0 + (1 + measure.CANDIDATE_CAP_FACTOR) * cap * _TRACED_SECONDS_PER_OP
                           + 60.0 * state.expected_time)
             _count_ops(state, code, cap, outcome)
+        if outcome.passing and not self.stdout.exceeded and options.get("cost"):
+            cap = int(options.get("cost_cap", records.ScoreOptions.cost_cap))
+            self.announce("cost", 30.0 + (1 + measure.CANDIDATE_CAP_FACTOR) * cap * 1e-9
+                          * _COST_SECONDS_PER_MODELLED_SECOND + 120.0 * state.expected_time)
+            if self.cost_table is None:
+                raise _Failure(records.CRASH, f"cost: {self.cost_table_error}")
+            _count_cost(state, self.cost_table, candidate, code, cap, outcome)
 
     def _run_check(self, state: ProblemState, function, outcome: records.JobOutcome) -> None:
         tally = checks.AssertTally()
@@ -498,6 +524,53 @@ def _count_ops(state: ProblemState, code, cap: int, outcome: records.JobOutcome)
         raise _Failure(records.TIMEOUT, f"op count stopped at {cap:,} instructions within the first "
                        f"{original.calls} workload calls (the original's count: {original.count:,})")
     outcome.op_count, outcome.op_count_original = candidate.count, original.count
+
+
+def _measure_cost(state: ProblemState, table: cost_table.CostTable, cap: float, source: str, code, side: str,
+                  calls: list[tuple]) -> cost_model.CostCount:
+    """The modelled cost of `source` (the original or the candidate) on `calls`, up to `cap`; raises _Failure
+    (naming the cost phase) if it cannot be measured or if the instrumented program's results or argument
+    mutations differ from the original's on those calls (the instrumentation must not change behaviour)."""
+    try:
+        instrumented = cost_instrument.instrument(source, f"<{side} instrumented>")
+    except (SyntaxError, ValueError, RecursionError) as exc:
+        raise _Failure(records.EXCEPTION,
+                       f"cost: instrumenting the {side} failed: {type(exc).__name__}: {exc}") from None
+    operation_copies = measure.fresh_copies(calls)
+    outputs: list[Any] = []
+    try:
+        count = cost_model.CostMeter(table, cap).run_copies(code, instrumented, state.entry_point, operation_copies,
+                                                            measure.fresh_copies(calls), outputs)
+    except (MemoryError, sandbox.OutputLimitExceeded):
+        raise
+    except RuntimeError as exc:
+        raise _Failure(records.EXCEPTION, f"cost: {exc}") from None
+    except BaseException as exc:
+        raise _Failure(records.EXCEPTION, f"cost: the {side} raised {type(exc).__name__} while measured: {exc}",
+                       traceback=traceback.format_exc()[-3000:]) from None
+    for index, output in enumerate(outputs):
+        mismatch = _mismatch(state.expected[index], state.expected_args[index], "", output, operation_copies[index], "")
+        if mismatch:
+            raise _Failure(records.EXCEPTION, f"cost: the instrumented {side} differs on workload call {index} "
+                           f"({mismatch}); the cost is void")
+    return count
+
+
+def _count_cost(state: ProblemState, table: cost_table.CostTable, candidate: str, code, cap: int,
+                outcome: records.JobOutcome) -> None:
+    """Measures the candidate's modelled cost on the same calls as the original's: those its capped cost finished."""
+    original = state.original_cost(table, cap)
+    outcome.cost_calls, outcome.workload_calls = original.calls, len(state.pristine)
+    if original.calls == 0:
+        outcome.detail = outcome.detail or (f"cost skipped: the original passes {cap:,} modelled ns before its "
+                                            f"first workload call returns")
+        return
+    cap = max(cap, measure.CANDIDATE_CAP_FACTOR * original.cost)
+    count = _measure_cost(state, table, cap, candidate, code, "candidate", state.pristine[:original.calls])
+    if count.capped:
+        raise _Failure(records.TIMEOUT, f"cost stopped at {cap:,.0f} modelled ns within the first {original.calls} "
+                       f"workload calls (the original's cost: {original.cost:,.0f})")
+    outcome.cost, outcome.cost_original = round(count.cost), round(original.cost)
 
 
 class TimingSide:
