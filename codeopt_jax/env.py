@@ -38,8 +38,12 @@ from codeopt_jax.corpus import Problem
 from codeopt_jax.program import normalized_code
 from codeopt_jax.rewards import RewardConfig, is_broken, potential
 from codeopt_jax.rewrites import ALL_RULES
-from codeopt_jax.scoring import ScoreRecord, ScoringService
+from codeopt_jax.scoring import ScoreRecord, ScoringService, records
 from codeopt_jax.validation import check_fields
+
+# An original's record with one of these statuses says the machine was busy, not that the program is broken.
+TRANSIENT_STATUSES = (records.TIMEOUT, records.CRASH, records.VOIDED)
+ORIGINAL_RETRIES = 2  # fresh re-measurements of such an original before reset gives up
 
 OBSERVATION_KEYS = ("tokens", "depth", "parent", "valid")
 
@@ -159,11 +163,24 @@ class CodeOptEnv:
                 self.moves.put(key, result)
         return [found[key] for key in keys]
 
-    def _score(self, problems: Sequence[Problem], sources: Sequence[str]) -> list[ScoreRecord]:
+    def _score(self, problems: Sequence[Problem], sources: Sequence[str], fresh: bool = False) -> list[ScoreRecord]:
         start = time.perf_counter()
-        records = self.scoring.score_many(list(zip(problems, sources)), self.reward.score_options)
+        scored = self.scoring.score_many(list(zip(problems, sources)), self.reward.score_options, fresh=fresh)
         self.perf["scoring_seconds"] += time.perf_counter() - start
-        return records
+        return scored
+
+    def _score_originals(self, problems: Sequence[Problem]) -> list[ScoreRecord]:
+        """The originals' records; one that timed out, crashed or was voided (a busy machine, not the
+        program) is measured again, past the cache, up to ORIGINAL_RETRIES times."""
+        originals = self._score(problems, [p.program for p in problems])
+        for _ in range(ORIGINAL_RETRIES):
+            again = [i for i, record in enumerate(originals) if record.status in TRANSIENT_STATUSES]
+            if not again:
+                break
+            remeasured = self._score([problems[i] for i in again], [problems[i].program for i in again], fresh=True)
+            for index, record in zip(again, remeasured):
+                originals[index] = record
+        return originals
 
     def _base_phi(self, slot: _Slot, record: ScoreRecord, source: str) -> float:
         """Φ from measurements only."""
@@ -184,9 +201,9 @@ class CodeOptEnv:
 
     def _measure(self, measured: list[tuple[int, "moves.ProgramView", float]]) -> list[float]:
         """Scores (slot index, view, model score) triples; updates the slots; returns the Φ changes."""
-        records = self._score([self._slots[i].problem for i, _, _ in measured], [v.source for _, v, _ in measured])
+        scored = self._score([self._slots[i].problem for i, _, _ in measured], [v.source for _, v, _ in measured])
         deltas = []
-        for (index, view, model_score), record in zip(measured, records):
+        for (index, view, model_score), record in zip(measured, scored):
             slot = self._slots[index]
             base = self._base_phi(slot, record, view.source)
             if self.reward_model is not None and model_score > slot.measured_model_score:
@@ -227,7 +244,7 @@ class CodeOptEnv:
                                  [p.program for p in problems], [self.config.max_len] * len(problems),
                                  [self.allowed] * len(problems), [p.entry_point for p in problems])
         self.perf["rewrite_seconds"] += time.perf_counter() - start
-        originals = self._score(problems, [p.program for p in problems])
+        originals = self._score_originals(problems)
         model_scores = self._model_scores([p.program for p in problems])
         self._slots = []
         for problem, view, original, model_score in zip(problems, views, originals, model_scores):

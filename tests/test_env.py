@@ -11,6 +11,7 @@ from codeopt_jax.env import CodeOptEnv, EnvConfig, SingleEnv
 from codeopt_jax.rewards import potential, reward_preset
 from codeopt_jax.rewrites import ALL_RULES
 from codeopt_jax.rewrites.base import Safety
+from codeopt_jax.scoring import records
 
 from tests.conftest import TINY_SOURCE
 from tests.test_moves import long_program, owner_of, top_level_functions
@@ -199,3 +200,36 @@ def test_a_long_program_is_seen_around_its_entry_point(service):
         np.testing.assert_array_equal(timestep.observation["tokens"][0], new_view.tokens)
     before, after = top_level_functions(problem.program), top_level_functions(source)
     assert {name for name in before if before[name] != after.get(name)} == {"total"}
+
+
+class _BusyOnce:
+    """A scoring service whose first scoring of each original comes back as a timeout (a busy machine)."""
+
+    def __init__(self, service, status: str):
+        self.service, self.status, self.fresh_calls = service, status, 0
+        self.busy: set[str] = set()
+
+    def score_many(self, items, options, fresh=False):
+        self.fresh_calls += fresh
+        scored = self.service.score_many(items, options, fresh=fresh)
+        for index, (problem, source) in enumerate(items):
+            if source == problem.program and problem.name not in self.busy:
+                self.busy.add(problem.name)
+                scored[index] = records.failure(self.status, "the differential phase ran past its deadline")
+        return scored
+
+
+@pytest.mark.parametrize("status", [records.TIMEOUT, records.VOIDED])
+def test_an_original_that_timed_out_once_is_measured_again(service, tiny_problem, status):
+    busy = _BusyOnce(service, status)
+    with CodeOptEnv(EnvConfig(max_len=64, max_steps=3), REWARD, busy) as env:
+        timestep = env.reset([tiny_problem])
+        assert env.original_records[0].valid and busy.fresh_calls == 1
+        assert not timestep.done[0]
+
+
+def test_an_original_that_fails_its_checks_still_stops_reset(service):
+    failing = parse_problem(TINY_SOURCE.replace("    return result", "    return result + 1"), "bad.py", "train")
+    with CodeOptEnv(EnvConfig(max_len=64, max_steps=3), REWARD, service) as env:
+        with pytest.raises(ValueError, match="bad.py: the original program fails its own checks"):
+            env.reset([failing])
