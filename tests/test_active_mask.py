@@ -223,6 +223,7 @@ def one_minibatch_ppo():
     return make_ppo_update(linear_apply, optimizer, ONE_MINIBATCH_PPO), create_train_state(linear_params(1), optimizer)
 
 
+@pytest.mark.slow
 def test_ppo_update_of_a_padded_rollout_equals_the_trimmed_one(one_minibatch_ppo):
     update, state = one_minibatch_ppo
     rollout = padded_rollout()
@@ -250,6 +251,7 @@ def test_minibatches_share_the_active_transitions_evenly(signals):
         assert counts.sum() == sum(LENGTHS) and counts.max() - counts.min() <= 1, counts
 
 
+@pytest.mark.slow
 def test_a_minibatch_with_no_active_transition_takes_no_step(one_minibatch_ppo):
     update, state = one_minibatch_ppo
     rollout = padded_rollout()
@@ -282,6 +284,7 @@ class StopBiasedPolicy:
         return PolicyOutput(logits=logits, value=jnp.zeros(mask.shape[0], jnp.float32))
 
 
+@pytest.mark.slow
 def test_rollout_marks_the_steps_after_an_episode_ends_inactive(service, tiny_problem):
     done_at_reset = parse_problem(NOTHING_TO_REWRITE, "tiny_sum.py", "train")
     problems = [tiny_problem] * 5 + [done_at_reset]

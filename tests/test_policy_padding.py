@@ -43,6 +43,7 @@ def test_padded_rows_copy_a_real_program_and_allow_only_stop():
 TINY = ModelConfig(num_rules=3, max_len=8, d_model=16, num_heads=2, num_layers=1, mlp_dim=32)
 
 
+@pytest.mark.slow
 def test_padding_leaves_the_real_rows_greedy_choice_unchanged():
     obs = random_observation(np.random.default_rng(1), TINY, batch_size=3, min_len=2, legal_prob=0.4)
     model = PolicyValueNet(TINY)
@@ -57,6 +58,7 @@ def test_padding_leaves_the_real_rows_greedy_choice_unchanged():
     np.testing.assert_allclose(greedy.value, value, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_padded_sampling_draws_legal_actions_with_the_real_rows_log_probs():
     rng = np.random.default_rng(2)
     obs = {"features": rng.normal(size=(5, FEATURES)).astype(np.float32),
@@ -81,6 +83,7 @@ def test_padded_sampling_draws_legal_actions_with_the_real_rows_log_probs():
                                   act(params, linear_apply, four, jax.random.key(0))[0])
 
 
+@pytest.mark.slow
 def test_rollouts_compile_the_policy_once_per_padded_size(service, tiny_problem):
     policy = StopBiasedPolicy(name="compile count")  # its own jit cache entries
     params = {"stop": jnp.float32(0.0)}

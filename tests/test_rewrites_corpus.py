@@ -84,6 +84,7 @@ def test_each_family_pattern_is_matched() -> None:
         assert hits, f"no rule aimed at {family} fires on its problems"
 
 
+@pytest.mark.slow
 def test_every_problem_has_a_behaviour_preserving_rewrite() -> None:
     safe_names = {rule.name for rule in ALL_RULES if rule.safety is not Safety.UNSAFE}
     with_one = {problem.name for problem, rule_name, _, _ in _single_rewrites() if rule_name in safe_names}

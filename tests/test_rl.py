@@ -190,6 +190,7 @@ def test_ppo_loss_clips_the_ratio():
     assert float(metrics["approx_kl"]) == pytest.approx(expected_kl, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_ppo_value_clipping():
     # Old value 0, new value 0.5, clip 0.2 -> clipped prediction 0.2.
     # Target 1:   unclipped (0.5 - 1)^2 = 0.25, clipped (0.2 - 1)^2 = 0.64 -> max 0.64
