@@ -278,49 +278,49 @@ class Worker:
         except TypeError as exc:
             return {"reason": expectations.HARNESS_ERROR, "detail": f"bad expectations options: {exc}"}
         self.announce("expectations", settings.budget_seconds)
-        stdout = self.stdout = sandbox.CappedStream(self.output_chars)
-        saved = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = stdout
-        namespace: dict[str, Any] = {}
+        built = False  # whether the harness itself ran (its failure is the problem's, not the original's)
         try:
-            try:
-                namespace, _ = harness_namespace(problem)
-            except Exception as exc:
+            with self._captured_namespace(problem) as (namespace, stdout):
+                built = True
+                result = expectations.compute_expectations(namespace, problem["entry_point"], settings)
+                if stdout.getvalue() and not result.reason:
+                    result = expectations.ExpectationResult(
+                        reason=expectations.PRINTS, detail=f"it printed {checks.short_repr(stdout.getvalue(), 80)}")
+                return result.to_json()
+        except BaseException as exc:
+            if not built and isinstance(exc, Exception):
                 return {"reason": expectations.HARNESS_ERROR,
                         "detail": f"the harness raised {type(exc).__name__}: {exc}"}
-            result = expectations.compute_expectations(namespace, problem["entry_point"], settings)
-            if stdout.getvalue() and not result.reason:
-                result = expectations.ExpectationResult(
-                    reason=expectations.PRINTS, detail=f"it printed {checks.short_repr(stdout.getvalue(), 80)}")
-            return result.to_json()
-        except sandbox.OutputLimitExceeded:
-            return {"reason": expectations.PRINTS, "detail": f"it printed more than {self.output_chars} characters"}
-        except MemoryError:
-            return {"reason": records.MEMORY_LIMIT, "detail": "the original exceeded the memory limit"}
-        except BaseException as exc:
+            if isinstance(exc, sandbox.OutputLimitExceeded):
+                return {"reason": expectations.PRINTS, "detail": f"it printed more than {self.output_chars} characters"}
+            if isinstance(exc, MemoryError):
+                return {"reason": records.MEMORY_LIMIT, "detail": "the original exceeded the memory limit"}
             return {"reason": records.EXCEPTION, "detail": f"{type(exc).__name__}: {exc}"}
-        finally:
-            sys.stdout, sys.stderr = saved
-            namespace.clear()
 
     @contextlib.contextmanager
-    def _harness_with_output_captured(self, problem: dict[str, Any]) -> Iterator[tuple[Callable, Callable]]:
-        """The harness's original function and `check`, with the job's output captured (capped);
-        stdout is restored and the harness namespace dropped afterwards."""
+    def _captured_namespace(self, problem: dict[str, Any]) -> Iterator[tuple[dict[str, Any], sandbox.CappedStream]]:
+        """The harness's namespace and the capped stream that captures the job's output;
+        stdout is restored and the namespace dropped afterwards."""
         stdout = self.stdout = sandbox.CappedStream(self.output_chars)
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = stdout
         namespace: dict[str, Any] = {}
         try:
             namespace, _ = harness_namespace(problem)
+            yield namespace, stdout
+        finally:
+            sys.stdout, sys.stderr = saved
+            namespace.clear()
+
+    @contextlib.contextmanager
+    def _harness_with_output_captured(self, problem: dict[str, Any]) -> Iterator[tuple[Callable, Callable]]:
+        """The harness's original function and `check`, with the job's output captured (see _captured_namespace)."""
+        with self._captured_namespace(problem) as (namespace, _):
             namespace[checks.TALLY_NAME] = checks.AssertTally()
             original, check = namespace.get(problem["entry_point"]), namespace.get("check")
             if not callable(original) or not callable(check):
                 raise _HarnessError(f"the harness defines no {problem['entry_point']}() or check()")
             yield original, check
-        finally:
-            sys.stdout, sys.stderr = saved
-            namespace.clear()
 
     def check_properties(self, problem: dict[str, Any], candidate: str, options: dict[str, Any]) -> dict[str, Any]:
         """Runs `properties.check_properties` for a candidate against the harness's original;
